@@ -1,0 +1,111 @@
+"""Settings from the environment and an optional .env file: the only reader of the environment."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Network(StrEnum):
+    PAPER = "paper"
+    TESTNET = "testnet"
+    MAINNET = "mainnet"
+
+
+REST_URLS = {
+    Network.MAINNET: "https://api.orderly.org",
+    Network.TESTNET: "https://testnet-api.orderly.org",
+}
+WS_PUBLIC_URLS = {
+    Network.MAINNET: "wss://ws-evm.orderly.org/ws/stream",
+    Network.TESTNET: "wss://testnet-ws-evm.orderly.org/ws/stream",
+}
+WS_PRIVATE_URLS = {
+    Network.MAINNET: "wss://ws-private-evm.orderly.org/v2/ws/private/stream",
+    Network.TESTNET: "wss://testnet-ws-private-evm.orderly.org/v2/ws/private/stream",
+}
+
+
+class Settings(BaseSettings):
+    """Margin Desk configuration (README lists every variable)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    bot_allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    bot_db_path: Path = Path("data/margin-desk.db")
+
+    orderly_network: Network = Network.PAPER
+    orderly_account_id: str | None = None
+    orderly_key: str | None = None
+    orderly_secret: SecretStr | None = None
+    orderly_base_url: str | None = None
+    orderly_ws_public_url: str | None = None
+    orderly_ws_private_url: str | None = None
+
+    monitor_poll_seconds: float = Field(default=5.0, gt=0)
+    paper_start_balance: int = Field(default=10_000, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("bot_allowed_user_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError(
+                    "BOT_ALLOWED_USER_IDS must be comma-separated numeric Telegram user ids"
+                ) from exc
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("orderly_network", mode="before")
+    @classmethod
+    def _lower_network(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def is_paper(self) -> bool:
+        return self.orderly_network is Network.PAPER
+
+    def rest_url(self) -> str | None:
+        """REST base for a real network (None in paper mode unless overridden)."""
+        if self.orderly_base_url:
+            return self.orderly_base_url.rstrip("/")
+        return REST_URLS.get(self.orderly_network)
+
+    def ws_public_url(self) -> str | None:
+        """Public stream base (account id appended later); None when WebSocket is off."""
+        return self._ws(self.orderly_ws_public_url, WS_PUBLIC_URLS)
+
+    def ws_private_url(self) -> str | None:
+        return self._ws(self.orderly_ws_private_url, WS_PRIVATE_URLS)
+
+    def _ws(self, override: str | None, table: dict[Network, str]) -> str | None:
+        if override is not None:
+            return None if override.strip().lower() == "off" else override.rstrip("/")
+        return table.get(self.orderly_network)
+
+    @property
+    def websocket_enabled(self) -> bool:
+        off = {"off"}
+        return not (
+            (self.orderly_ws_public_url or "").strip().lower() in off
+            or (self.orderly_ws_private_url or "").strip().lower() in off
+        )

@@ -1,0 +1,78 @@
+"""Every timeout, interval and TTL in one place, and the injectable clock."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    # exchange client
+    http_timeout: float = 10.0
+    read_retries: int = 3
+    retry_base_delay: float = 0.25
+    retry_max_delay: float = 4.0
+    market_info_ttl: float = 300.0
+    leverage_ttl: float = 30.0
+    client_info_ttl: float = 60.0
+    # websocket
+    ws_ping_interval: float = 10.0
+    ws_silence_timeout: float = 30.0
+    ws_reconnect_base: float = 0.5
+    ws_reconnect_max: float = 30.0
+    # approvals
+    order_approval_ttl: float = 60.0
+    margin_approval_ttl: float = 120.0
+    # monitor
+    mark_stale_after: float = 5.0
+    stale_poll_interval: float = 2.0
+    degraded_after: float = 15.0
+    # paper exchange
+    paper_tick_interval: float = 1.0
+    paper_ws_ping_interval: float = 10.0
+    max_clock_skew_ms: int = 300_000
+
+
+DEFAULT_TIMINGS = Timings()
+
+
+class Clock(Protocol):
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+        ...
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class FakeClock:
+    """A clock tests move by hand, so expiry and reminders never sleep."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._now = start
+        self._mono = 1000.0
+
+    def time(self) -> float:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+        self._mono += seconds
+
+
+def now_ms(clock: Clock) -> int:
+    return int(clock.time() * 1000)

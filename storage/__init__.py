@@ -1,0 +1,1 @@
+"""Margin Desk storage: SQLite schema, migrations and one module per table family."""
