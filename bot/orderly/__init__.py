@@ -1,0 +1,1 @@
+"""Orderly Network: signing, wire models, REST client and WebSocket streams."""
