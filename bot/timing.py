@@ -22,6 +22,7 @@ class Timings:
     ws_silence_timeout: float = 30.0
     ws_reconnect_base: float = 0.5
     ws_reconnect_max: float = 30.0
+    ws_close_timeout: float = 2.0  # wait this long for the server's close frame
     # approvals
     order_approval_ttl: float = 60.0
     margin_approval_ttl: float = 120.0
@@ -29,6 +30,13 @@ class Timings:
     mark_stale_after: float = 5.0
     stale_poll_interval: float = 2.0
     degraded_after: float = 15.0
+    # notifier (Telegram: ~1 msg/s per chat, 20/min per group, ~30/s overall)
+    notify_per_chat_interval: float = 1.0
+    notify_group_per_minute: int = 20
+    notify_global_per_second: int = 30
+    notify_max_retries: int = 5  # timeouts / network errors before a message is reported failed
+    notify_retry_base: float = 1.0
+    notify_retry_max: float = 30.0
     # paper exchange
     paper_tick_interval: float = 1.0
     paper_ws_ping_interval: float = 10.0

@@ -48,7 +48,9 @@ def funding_adjustment(qty: Decimal, sum_unitary_funding: Decimal, last_sum: Dec
     return qty * (sum_unitary_funding - last_sum)
 
 
-def unsettled_pnl(qty: Decimal, mark: Decimal, cost: Decimal, funding_adj: Decimal = ZERO) -> Decimal:
+def unsettled_pnl(
+    qty: Decimal, mark: Decimal, cost: Decimal, funding_adj: Decimal = ZERO
+) -> Decimal:
     """Q·P_mark − cost_position − F."""
     return qty * mark - cost - funding_adj
 
@@ -153,9 +155,9 @@ def state_after_order(
         )
     if new_qty == 0:
         return IsolatedState(ZERO, ZERO, ZERO)
-    if (new_qty > 0) == (state.qty > 0):  # reduce: margin and cost scale with size
-        ratio = new_qty / state.qty
-        return IsolatedState(new_qty, state.cost * ratio, state.margin * ratio)
+    if (new_qty > 0) == (state.qty > 0):  # reduce: margin scales with size (JSSDK)
+        # cost keeps the realised PnL (cost += q·P), as Orderly's cost_position does until settled
+        return IsolatedState(new_qty, state.cost + q * price, state.margin * new_qty / state.qty)
     # flip: the remainder opens fresh at this price
     return IsolatedState(new_qty, new_qty * price, order_margin(new_qty, price, leverage))
 
@@ -168,10 +170,16 @@ def liq_price_after_order(
     price: Decimal,
     leverage: int,
     funding_adj: Decimal = ZERO,
+    mark: Decimal | None = None,
 ) -> Decimal | None:
-    """Estimated isolated liquidation price once this order fills."""
+    """Estimated isolated liquidation price once this order fills (JSSDK estLiqPriceIsolated).
+
+    funding_adj is the current position's F = Q·Δfunding; after the fill it is Q'·Δfunding.
+    MMR' is taken at `mark` when given, else at the order price.
+    """
     after = state_after_order(state, side, quantity, price, leverage)
     if after.qty == 0:
         return None
-    adj = funding_adj if after.qty == state.qty else ZERO
-    return isolated_liq_price(market, after.qty, after.cost, after.margin, price, adj)
+    adj = funding_adj * after.qty / state.qty if state.qty != 0 else ZERO
+    ref = mark if mark is not None and mark > 0 else price
+    return isolated_liq_price(market, after.qty, after.cost, after.margin, ref, adj)

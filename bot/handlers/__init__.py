@@ -1,0 +1,1 @@
+"""Telegram front end: command table, thin handlers, pure parsing, rendering and keyboards."""

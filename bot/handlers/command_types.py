@@ -1,0 +1,156 @@
+"""The typed commands a message parses into (frozen dataclasses), one per command form.
+
+Amounts are Decimal, percents are percent points (5 = 5 %), symbols are the text as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+from bot.domain.models import MarginAction, MarginMode, Side
+
+HISTORY_DEFAULT = 10
+
+
+class Off(Enum):
+    """Marker for a cap switched off (`/limits off`)."""
+
+    OFF = "off"
+
+
+OFF = Off.OFF
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AlertShow:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    command: str | None = None  # a USAGE key, e.g. "buy"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionShow:
+    symbol: str
+    mode: MarginMode = MarginMode.ISOLATED
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageShow:
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageSet:
+    symbol: str | None  # None: every symbol (`/leverage all N`)
+    leverage: int
+    mode: MarginMode = MarginMode.ISOLATED
+
+
+@dataclass(frozen=True, slots=True)
+class ModeSet:
+    symbol: str
+    mode: MarginMode
+
+
+@dataclass(frozen=True, slots=True)
+class BuySell:
+    side: Side
+    symbol: str
+    qty: Decimal
+    price: Decimal | None = None  # None: market order
+    mode: MarginMode | None = None  # None: the symbol's default mode
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    symbol: str
+    percent: Decimal | None = None  # percent points (50 = half); None: all of it
+    mode: MarginMode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Orders:
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAll:
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginChange:
+    action: MarginAction
+    symbol: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSet:
+    symbol: str | None  # None: this chat's default
+    warn_pct: Decimal  # percent points: 5 = 5 % from mark to liquidation
+    critical_pct: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertToggle:
+    symbol: str
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    symbol: str
+    seconds: int | None  # None: snooze off
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    per_action: Decimal | Off | None = None  # None: unchanged (both None: show)
+    per_day: Decimal | Off | None = None
+
+    @property
+    def is_show(self) -> bool:
+        return self.per_action is None and self.per_day is None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    n: int = HISTORY_DEFAULT
+
+
+Command = (
+    Start | Help | Positions | PositionShow | Balance | LeverageShow | LeverageSet | ModeSet
+    | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow | AlertSet
+    | AlertToggle | Snooze | Limits | Status | History
+)

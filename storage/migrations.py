@@ -1,0 +1,92 @@
+"""The schema, as an ordered list of sqlite-utils migrations applied at every open.
+
+Append new migrations at the end; never edit one that has shipped. Each runs in one transaction
+together with its record in ``_sqlite_migrations``. Money columns are TEXT (exact Decimal),
+times are REAL epoch seconds, structured values are JSON TEXT.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+# Registered once at import and never changed afterwards: a constant, not mutable state.
+MIGRATIONS = Migrations("margin_desk")
+
+APPROVAL_STATES = ("pending", "executing", "done", "failed", "unknown", "cancelled", "expired")
+
+
+@MIGRATIONS(name="0001_initial")
+def _initial(db: Database) -> None:
+    states = ", ".join(f"'{s}'" for s in APPROVAL_STATES)
+    db.executescript(
+        f"""
+        CREATE TABLE approvals (
+            token       TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            chat_id     INTEGER NOT NULL,
+            user_id     INTEGER NOT NULL,
+            action      TEXT NOT NULL,
+            amount      TEXT,
+            state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ({states})),
+            created_at  REAL NOT NULL,
+            expires_at  REAL NOT NULL,
+            claimed_at  REAL,
+            intent      TEXT,
+            intent_at   REAL,
+            detail      TEXT,
+            finished_at REAL
+        );
+        CREATE INDEX approvals_by_state ON approvals (state, expires_at);
+        CREATE INDEX approvals_by_chat ON approvals (chat_id, kind, claimed_at);
+
+        CREATE TABLE audit_log (
+            id       INTEGER PRIMARY KEY,
+            chat_id  INTEGER NOT NULL,
+            user_id  INTEGER,
+            command  TEXT NOT NULL,
+            params   TEXT NOT NULL,
+            outcome  TEXT NOT NULL,
+            detail   TEXT NOT NULL DEFAULT '',
+            at       REAL NOT NULL
+        );
+        CREATE INDEX audit_log_by_chat ON audit_log (chat_id, at, id);
+
+        CREATE TABLE chats (
+            chat_id        INTEGER PRIMARY KEY,
+            user_id        INTEGER,
+            started_at     REAL,
+            per_action_cap TEXT,
+            per_day_cap    TEXT,
+            alerts_enabled INTEGER NOT NULL DEFAULT 1,
+            info_notes     INTEGER NOT NULL DEFAULT 1
+        );
+
+        CREATE TABLE thresholds (
+            chat_id      INTEGER NOT NULL,
+            symbol       TEXT NOT NULL,
+            warn_pct     TEXT,
+            critical_pct TEXT,
+            enabled      INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (chat_id, symbol)
+        );
+
+        CREATE TABLE alert_state (
+            chat_id          INTEGER NOT NULL,
+            symbol           TEXT NOT NULL,
+            margin_mode      TEXT NOT NULL,
+            level            TEXT NOT NULL DEFAULT 'none',
+            episode_id       TEXT,
+            first_sent_at    REAL,
+            last_sent_at     REAL,
+            next_reminder_at REAL,
+            snooze_until     REAL,
+            armed            TEXT,
+            last_distance    TEXT,
+            position_sig     TEXT,
+            extra            TEXT NOT NULL DEFAULT '{{}}',
+            updated_at       REAL,
+            PRIMARY KEY (chat_id, symbol, margin_mode)
+        );
+        """
+    )
