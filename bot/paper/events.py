@@ -1,0 +1,48 @@
+"""Events the engine appends on every change; the server turns them into WebSocket pushes.
+
+Defined here so the engine internals can build them; bot.paper.engine re-exports every one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.domain.models import Holding, LeverageSetting, Liquidation, Order, Position
+
+
+@dataclass(frozen=True, slots=True)
+class PositionEvent:
+    account_id: str
+    positions: tuple[Position, ...]  # every open position of the account after the change
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionEvent:
+    account_id: str
+    order: Order
+    last_fill_qty: Decimal  # 0 for a status change without a fill
+    last_fill_price: Decimal
+    fee: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceEvent:
+    account_id: str
+    holding: Holding
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationEvent:
+    account_id: str
+    liquidation: Liquidation
+    margin_lost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageEvent:
+    account_id: str
+    setting: LeverageSetting
+
+
+EngineEvent = PositionEvent | ExecutionEvent | BalanceEvent | LiquidationEvent | LeverageEvent
