@@ -1,0 +1,200 @@
+"""Approvals for every money-moving action: create, press (exactly once), cancel, settle.
+
+A press claims the row with one conditional UPDATE, re-checks the preconditions, records the
+intent, calls the exchange once, and records the outcome. Rows left `executing`/`unknown` by
+a crash or a timeout are settled at start-up by reading the exchange back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.views import MarginQuote, MarginResult, OrderQuote, OrderResult
+from bot.errors import ExchangeError, ExchangeRejected, OutcomeUnknown, UserInputError
+from bot.services.actions import MARGIN, ORDER, MarginChange, OrderAction, client_order_id
+from bot.services.margin import MarginExpectation, MarginService
+from bot.services.trading import TradingService
+from bot.timing import Clock, Timings
+from storage.approvals import Approval, ApprovalStore, ClaimFailure, ClaimResult
+from storage.audit import AuditLog
+
+
+@dataclass(frozen=True, slots=True)
+class PressOutcome:
+    """What happened when a button was pressed. Exactly one of the fields explains it."""
+
+    approval: Approval | None
+    refused: ClaimFailure | None = None  # nothing was done
+    precondition: str | None = None  # claimed, but the world changed: nothing was sent
+    rejected: str | None = None  # the exchange said no (plain-language reason)
+    unknown: str | None = None  # sent, no answer yet; settled later, never resent
+    order: OrderResult | None = None
+    margin: MarginResult | None = None
+
+    @property
+    def executed(self) -> bool:
+        return self.order is not None or (self.margin is not None and self.margin.applied)
+
+
+class ApprovalService:
+    def __init__(
+        self,
+        store: ApprovalStore,
+        audit: AuditLog,
+        trading: TradingService,
+        margin: MarginService,
+        clock: Clock,
+        timings: Timings,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._trading = trading
+        self._margin = margin
+        self._clock = clock
+        self._timings = timings
+
+    # ---- creating cards ----------------------------------------------------------------
+    def for_order(self, chat_id: int, user_id: int, quote: OrderQuote) -> Approval:
+        before = quote.position_before.position_qty if quote.position_before else None
+        action = OrderAction(quote.request, before)
+        return self._store.create(
+            ORDER, chat_id, user_id, action.to_json(), self._clock.time(),
+            self._timings.order_approval_ttl,
+        )
+
+    def for_margin(
+        self, chat_id: int, user_id: int, quote: MarginQuote, source: str = "command"
+    ) -> Approval:
+        expect = MarginExpectation(quote.symbol, quote.position.position_qty, quote.position.margin)
+        change = MarginChange(expect, quote.action, quote.amount, source)
+        return self._store.create(
+            MARGIN, chat_id, user_id, change.to_json(), self._clock.time(),
+            self._timings.margin_approval_ttl, amount=quote.amount,
+        )
+
+    def cancel(self, token: str, user_id: int, chat_id: int) -> ClaimFailure | None:
+        """Decline a card; None when it was cancelled, else why not."""
+        result = self._store.cancel(token, user_id, chat_id, self._clock.time())
+        return result.failure
+
+    # ---- pressing Confirm --------------------------------------------------------------
+    def claim(self, token: str, user_id: int, chat_id: int) -> ClaimResult:
+        """Win the right to run this approval (one conditional UPDATE; instant, no I/O)."""
+        return self._store.claim(token, user_id, chat_id, self._clock.time())
+
+    async def run(self, approval: Approval) -> PressOutcome:
+        """Run a claimed approval: re-check, record intent, call the exchange once, settle."""
+        try:
+            if approval.kind == ORDER:
+                outcome = await self._press_order(approval)
+            else:
+                outcome = await self._press_margin(approval)
+        except UserInputError as exc:
+            outcome = self._finish(approval, "failed", precondition=exc.reason)
+        except ExchangeRejected as exc:
+            outcome = self._finish(approval, "failed", rejected=exc.explanation)
+        except ExchangeError as exc:
+            outcome = self._finish(approval, "unknown", unknown=_unknown_text(exc))
+        self._audit_press(approval, outcome)
+        return outcome
+
+    async def press(self, token: str, user_id: int, chat_id: int) -> PressOutcome:
+        """Claim and run in one step; every refusal leaves the exchange untouched."""
+        claim = self.claim(token, user_id, chat_id)
+        if not claim.ok or claim.approval is None:
+            return PressOutcome(claim.approval, refused=claim.failure)
+        return await self.run(claim.approval)
+
+    async def _press_order(self, approval: Approval) -> PressOutcome:
+        action = OrderAction.from_json(approval.action)
+        if action.request.reduce_only:
+            await self._recheck_close(action)
+        cid = client_order_id(approval.token)
+        self._store.mark_intent(approval.token, {"client_order_id": cid}, self._clock.time())
+        result = await self._trading.place(action.request, cid)
+        order_id = result.order.order_id if result.order else None
+        done = self._finish(approval, "done", order_id=order_id)
+        return PressOutcome(done.approval, order=result)
+
+    async def _recheck_close(self, action: OrderAction) -> None:
+        views = await self._trading.positions()
+        r = action.request
+        current = next(
+            (v.position for v in views if v.position.key == (r.symbol, r.margin_mode)), None
+        )
+        if current is None:
+            raise UserInputError("the position is already closed; nothing was sent")
+        if action.expect_qty is not None and (current.position_qty > 0) != (action.expect_qty > 0):
+            raise UserInputError("the position changed side since this card was drawn; ask again")
+        if abs(current.position_qty) < r.quantity:
+            raise UserInputError("the position is smaller than this close now; ask again")
+
+    async def _press_margin(self, approval: Approval) -> PressOutcome:
+        change = MarginChange.from_json(approval.action)
+        position = await self._margin.recheck(change.expect)
+        allowed = await self._margin.max_allowed(position, change.action)
+        if change.amount > allowed:
+            raise UserInputError(f"only {allowed:.2f} USDC can be moved now; ask again")
+        self._store.mark_intent(approval.token, approval.action, self._clock.time())
+        result = await self._margin.transfer(change.expect, change.action, change.amount)
+        state = "done" if result.applied else "failed"
+        done = self._finish(approval, state, applied=result.applied, reconciled=result.reconciled)
+        return PressOutcome(done.approval, margin=result)
+
+    def _finish(self, approval: Approval, state: str, **detail: Any) -> PressOutcome:
+        finished = self._store.finish(approval.token, state, detail, self._clock.time())
+        text = {k: v for k, v in detail.items() if k in ("precondition", "rejected", "unknown")}
+        return PressOutcome(finished, **text)
+
+    # ---- start-up ----------------------------------------------------------------------
+    async def settle_unsettled(self, *, at_startup: bool) -> list[tuple[Approval, str]]:
+        """Settle rows a crash or timeout left open; returns (approval, what we learned).
+
+        At start-up every `executing` row is an interrupted press; while running, only
+        `unknown` rows are settled, because `executing` ones are being pressed right now.
+        """
+        self._store.expire_stale(self._clock.time())
+        settled: list[tuple[Approval, str]] = []
+        for approval in self._store.list_unsettled():
+            if not at_startup and approval.state != "unknown":
+                continue
+            try:
+                state, text = await self._settle_one(approval)
+            except ExchangeError:
+                continue  # still unknown: tried again later, never resent
+            self._store.finish(approval.token, state, {"settled": text}, self._clock.time())
+            self._audit.record(approval.chat_id, approval.user_id, approval.kind,
+                               approval.action, f"settled:{state}", text, self._clock.time())
+            settled.append((approval, text))
+        return settled
+
+    async def _settle_one(self, approval: Approval) -> tuple[str, str]:
+        if approval.intent is None:
+            return "failed", "was interrupted before anything was sent; nothing changed"
+        if approval.kind == ORDER:
+            cid = client_order_id(approval.token)
+            order = await self._trading.lookup_client_order(cid)
+            if order is None:
+                return "failed", "the order never reached the exchange; nothing was placed"
+            return "done", f"the order was placed (id {order.order_id}, {order.status.lower()})"
+        change = MarginChange.from_json(approval.action)
+        result = await self._margin.settle(change.expect, change.action, change.amount,
+                                           reconciled=True)
+        verb = "added" if change.action.value == "ADD" else "reduced"
+        if result.applied:
+            return "done", f"{change.amount} USDC was {verb} ({change.expect.symbol})"
+        return "failed", f"the {verb.rstrip('d')} of {change.amount} USDC did not apply"
+
+    def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
+        state = outcome.approval.state if outcome.approval else "refused"
+        reason = outcome.precondition or outcome.rejected or outcome.unknown or ""
+        self._audit.record(approval.chat_id, approval.user_id, approval.kind, approval.action,
+                           state, reason, self._clock.time())
+
+
+def _unknown_text(exc: ExchangeError) -> str:
+    if isinstance(exc, OutcomeUnknown):
+        return "no answer from the exchange; checking the result, it will not be sent again"
+    return f"the exchange is unreachable ({exc}); it will be checked, not resent"
+

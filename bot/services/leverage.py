@@ -1,0 +1,81 @@
+"""Leverage per symbol per margin mode, batch updates and the default margin mode."""
+
+from __future__ import annotations
+
+from bot.domain.models import LeverageSetting, MarginMode
+from bot.domain.views import BatchLeverageResult, LeveragePair
+from bot.errors import UserInputError
+from bot.orderly.client import OrderlyClient
+from bot.services.markets import MarketDirectory
+
+MAX_BATCH_LEVERAGE = 100
+
+
+class LeverageService:
+    def __init__(self, client: OrderlyClient, markets: MarketDirectory) -> None:
+        self._client = client
+        self._markets = markets
+
+    async def show(self, symbol_text: str) -> LeveragePair:
+        """Current leverage of one symbol in both modes."""
+        market = await self._markets.resolve(symbol_text)
+        cross = await self._client.get_leverage(market.symbol, MarginMode.CROSS)
+        isolated = await self._client.get_leverage(market.symbol, MarginMode.ISOLATED)
+        return LeveragePair(market.symbol, cross.leverage, isolated.leverage, market.max_leverage)
+
+    async def set(self, symbol_text: str, leverage: int, mode: MarginMode) -> LeverageSetting:
+        """Set one symbol's leverage in one mode, after checking the symbol's range."""
+        market = await self._markets.resolve(symbol_text)
+        if not 1 <= leverage <= market.max_leverage:
+            raise UserInputError(
+                f"leverage for {market.base} must be between 1 and {market.max_leverage}"
+            )
+        await self._client.set_leverage(leverage, mode, market.symbol)
+        return LeverageSetting(market.symbol, mode, leverage)
+
+    async def set_all(self, leverage: int, mode: MarginMode) -> BatchLeverageResult:
+        """Batch update with the exchange's rules; says which symbols changed and why others not."""
+        if not 1 <= leverage <= MAX_BATCH_LEVERAGE:
+            raise UserInputError(f"leverage must be between 1 and {MAX_BATCH_LEVERAGE}")
+        markets = await self._markets.all()
+        before = {s.symbol: s.leverage for s in await self._client.get_leverages()
+                  if s.margin_mode is mode}
+        busy = await self._busy_isolated() if mode is MarginMode.ISOLATED else {}
+        await self._client.set_leverage(leverage, mode, None)
+        after = {s.symbol: s.leverage for s in await self._client.get_leverages()
+                 if s.margin_mode is mode}
+        changed: list[LeverageSetting] = []
+        skipped: list[tuple[str, str]] = []
+        for symbol, market in sorted(markets.items()):
+            target = min(leverage, market.max_leverage)
+            old, new = before.get(symbol), after.get(symbol)
+            if new is not None and new != old:
+                changed.append(LeverageSetting(symbol, mode, new))
+            elif symbol in busy:
+                skipped.append((symbol, busy[symbol]))
+            elif new == target:
+                skipped.append((symbol, f"already {target}x"))
+            else:
+                skipped.append((symbol, "not changed by the exchange"))
+        return BatchLeverageResult(mode, leverage, tuple(changed), tuple(skipped))
+
+    async def _busy_isolated(self) -> dict[str, str]:
+        """Symbols the isolated batch rule skips: an open isolated position or pending order."""
+        busy: dict[str, str] = {}
+        for order in await self._client.get_orders():
+            if order.margin_mode is MarginMode.ISOLATED:
+                busy[order.symbol] = "pending isolated order"
+        for position in (await self._client.get_positions()).positions:
+            if position.margin_mode is MarginMode.ISOLATED and position.position_qty != 0:
+                busy[position.symbol] = "open isolated position"
+        return busy
+
+    async def set_default_mode(self, symbol_text: str, mode: MarginMode) -> str:
+        """Set the default margin mode used when an order omits it; returns the symbol."""
+        market = await self._markets.resolve(symbol_text)
+        await self._client.set_default_margin_mode(market.symbol, mode)
+        return market.symbol
+
+    async def default_mode(self, symbol: str) -> MarginMode:
+        modes = await self._client.get_default_margin_modes()
+        return modes.get(symbol, MarginMode.CROSS)

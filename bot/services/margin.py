@@ -1,0 +1,131 @@
+"""Isolated position margin: quotes (liq price before → after, allowed maximum) and transfers.
+
+Orderly's POST /v1/position_margin has no idempotency key, so a transfer is sent once and, when
+no answer comes, the position is read back to learn whether it applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.domain import margin as m
+from bot.domain.models import MarginAction, MarginMode, Position
+from bot.domain.views import MarginQuote, MarginResult
+from bot.errors import OutcomeUnknown, UserInputError
+from bot.orderly.client import OrderlyClient
+from bot.services.markets import MarketDirectory
+
+USDC_DECIMALS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class MarginExpectation:
+    """What the position looked like when the card was drawn; checked again at press time."""
+
+    symbol: str
+    position_qty: Decimal
+    margin: Decimal
+
+
+class MarginService:
+    def __init__(self, client: OrderlyClient, markets: MarketDirectory) -> None:
+        self._client = client
+        self._markets = markets
+
+    async def quote(self, action: MarginAction, symbol_text: str, amount: Decimal) -> MarginQuote:
+        """Validate an add/reduce against the exchange's bounds and compute liq before → after."""
+        market = await self._markets.resolve(symbol_text)
+        if amount <= 0:
+            raise UserInputError("the amount must be more than 0 USDC")
+        if -amount.as_tuple().exponent > USDC_DECIMALS:  # type: ignore[operator]
+            raise UserInputError(f"USDC amounts have at most {USDC_DECIMALS} decimals")
+        position = await self._client.get_position(market.symbol, MarginMode.ISOLATED)
+        if position is None:
+            raise UserInputError(
+                f"no isolated {market.base} position; margin can only be moved in isolated mode"
+            )
+        return await self.quote_for(position, action, amount)
+
+    async def quote_for(
+        self, position: Position, action: MarginAction, amount: Decimal
+    ) -> MarginQuote:
+        """The card for moving `amount` into or out of this isolated position."""
+        market = await self._markets.resolve(position.symbol)
+        ticker = await self._markets.ticker(position.symbol)
+        funding = m.funding_adjustment(
+            position.position_qty, ticker.sum_unitary_funding, position.last_sum_unitary_funding
+        )
+        allowed = await self.max_allowed(position, action)
+        if amount > allowed:
+            verb = "added to" if action is MarginAction.ADD else "taken from"
+            raise UserInputError(
+                f"at most {allowed:.2f} USDC can be {verb} this position now (you asked {amount})"
+            )
+        after = position.margin + amount if action is MarginAction.ADD else position.margin - amount
+        mark = ticker.mark_price
+        liq_after = m.isolated_liq_price(
+            market, position.position_qty, position.cost_position, after, mark, funding
+        )
+        return MarginQuote(
+            position.symbol, action, amount, position, market, mark, after,
+            position.est_liq_price, liq_after,
+            m.distance_to_liq(mark, position.est_liq_price), m.distance_to_liq(mark, liq_after),
+            allowed,
+        )
+
+    async def max_allowed(self, position: Position, action: MarginAction) -> Decimal:
+        """The most the exchange lets this position take (ADD) or give back (REDUCE)."""
+        if action is MarginAction.REDUCE:
+            return m.max_reduce(
+                position.margin, position.notional, position.imr, position.unsettled_pnl
+            )
+        holding = await self._client.get_holding()
+        snapshot = await self._client.get_positions()
+        cross_upnl = sum(
+            (p.unsettled_pnl for p in snapshot.positions if p.margin_mode is MarginMode.CROSS),
+            Decimal(0),
+        )
+        return m.max_add(holding.holding, snapshot.account.free_collateral, cross_upnl)
+
+    async def recheck(self, expected: MarginExpectation) -> Position:
+        """Press-time check: the position is still there, same side and size, margin unchanged."""
+        position = await self._client.get_position(expected.symbol, MarginMode.ISOLATED)
+        if position is None:
+            raise UserInputError("the isolated position is closed; nothing was changed")
+        if position.position_qty != expected.position_qty:
+            raise UserInputError("the position size changed since this card was drawn; ask again")
+        if position.margin != expected.margin:
+            raise UserInputError("the position margin changed since this card was drawn; ask again")
+        return position
+
+    async def transfer(
+        self, expected: MarginExpectation, action: MarginAction, amount: Decimal
+    ) -> MarginResult:
+        """Send the transfer exactly once; on no answer, read the position back to settle it."""
+        reconciled = False
+        try:
+            await self._client.adjust_position_margin(expected.symbol, amount, action)
+        except OutcomeUnknown:
+            reconciled = True
+        return await self.settle(expected, action, amount, reconciled=reconciled)
+
+    async def settle(
+        self,
+        expected: MarginExpectation,
+        action: MarginAction,
+        amount: Decimal,
+        *,
+        reconciled: bool,
+    ) -> MarginResult:
+        """Read the position and decide from its margin whether the transfer applied."""
+        position = await self._client.get_position(expected.symbol, MarginMode.ISOLATED)
+        target = expected.margin + (amount if action is MarginAction.ADD else -amount)
+        applied = position is not None and position.margin == target
+        if reconciled and position is not None and position.margin not in (target, expected.margin):
+            raise OutcomeUnknown("POST", "/v1/position_margin", "margin moved by something else")
+        if not reconciled and position is not None:
+            applied = True  # the exchange acknowledged it
+        liq = position.est_liq_price if position else None
+        mark = position.mark_price if position else Decimal(0)
+        return MarginResult(applied, position, liq, m.distance_to_liq(mark, liq), reconciled)

@@ -1,0 +1,195 @@
+"""Positions, balances, orders and closes: quotes for confirmation cards and their execution."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_DOWN, Decimal
+
+from bot.domain import margin as m
+from bot.domain.models import (
+    MarginMode,
+    Order,
+    OrderRequest,
+    OrderType,
+    Position,
+    Side,
+)
+from bot.domain.orders import validate_order
+from bot.domain.views import BalanceView, OrderQuote, OrderResult, PositionView
+from bot.errors import ExchangeRejected, OutcomeUnknown, UserInputError
+from bot.orderly.client import OrderlyClient
+from bot.services.leverage import LeverageService
+from bot.services.markets import MarketDirectory
+
+HUNDRED = Decimal(100)
+
+
+class TradingService:
+    def __init__(
+        self, client: OrderlyClient, markets: MarketDirectory, leverage: LeverageService
+    ) -> None:
+        self._client = client
+        self._markets = markets
+        self._leverage = leverage
+
+    # ---- reads -------------------------------------------------------------------------
+    async def positions(self) -> list[PositionView]:
+        """Every open position, cross and isolated, with its distance to liquidation."""
+        snapshot = await self._client.get_positions()
+        markets = await self._markets.all()
+        return [
+            PositionView(p, markets[p.symbol], m.distance_to_liq(p.mark_price, p.est_liq_price))
+            for p in snapshot.positions
+            if p.position_qty != 0 and p.symbol in markets
+        ]
+
+    async def position(self, symbol_text: str, mode: MarginMode) -> PositionView | None:
+        market = await self._markets.resolve(symbol_text)
+        p = await self._client.get_position(market.symbol, mode)
+        if p is None:
+            return None
+        return PositionView(p, market, m.distance_to_liq(p.mark_price, p.est_liq_price))
+
+    async def balance(self) -> BalanceView:
+        return BalanceView(await self._client.get_holding(), await self._client.get_account_info())
+
+    async def orders(self, symbol_text: str | None = None) -> list[Order]:
+        symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
+        return await self._client.get_orders(symbol=symbol)
+
+    # ---- quotes ------------------------------------------------------------------------
+    async def quote_order(
+        self,
+        side: Side,
+        symbol_text: str,
+        quantity: Decimal,
+        price: Decimal | None,
+        mode: MarginMode | None,
+    ) -> OrderQuote:
+        """Validate an order and compute what its confirmation card shows."""
+        market = await self._markets.resolve(symbol_text)
+        mode = mode or await self._leverage.default_mode(market.symbol)
+        ticker = await self._markets.ticker(market.symbol)
+        order_type = OrderType.LIMIT if price is not None else OrderType.MARKET
+        validate_order(market, side, quantity, price, ticker.mark_price)
+        request = OrderRequest(market.symbol, side, order_type, quantity, mode, price)
+        return await self._quote(request, ticker.mark_price)
+
+    async def quote_close(
+        self, symbol_text: str, percent: Decimal | None, mode: MarginMode | None
+    ) -> OrderQuote:
+        """A reduce-only market order closing the position, or `percent` of it."""
+        market = await self._markets.resolve(symbol_text)
+        position = await self._closable(market.symbol, market.base, mode)
+        size = abs(position.position_qty)
+        quantity, note = size, None
+        if percent is not None and percent != HUNDRED:
+            raw = size * percent / HUNDRED
+            quantity = (raw / market.base_tick).to_integral_value(ROUND_DOWN) * market.base_tick
+            note = f"{percent}% of {size} is {raw}, rounded down to the step {market.base_tick}"
+            if quantity < market.base_min:
+                raise UserInputError(
+                    f"{percent}% of {size} {market.base} is below the minimum size "
+                    f"{market.base_min}; close a larger share"
+                )
+        side = Side.SELL if position.is_long else Side.BUY
+        request = OrderRequest(
+            market.symbol, side, OrderType.MARKET, quantity, position.margin_mode,
+            reduce_only=True,
+        )
+        ticker = await self._markets.ticker(market.symbol)
+        quote = await self._quote(request, ticker.mark_price)
+        return replace(quote, note=note)
+
+    async def _closable(self, symbol: str, base: str, mode: MarginMode | None) -> Position:
+        modes = [mode] if mode else [MarginMode.ISOLATED, MarginMode.CROSS]
+        found = [p for md in modes if (p := await self._client.get_position(symbol, md))]
+        if not found:
+            where = f" {mode.value.lower()}" if mode else ""
+            raise UserInputError(f"no open{where} {base} position to close")
+        if len(found) > 1:
+            raise UserInputError(
+                f"you hold both a cross and an isolated {base} position; "
+                f"say which: /close {base} [PERCENT] cross|isolated"
+            )
+        return found[0]
+
+    async def _quote(self, request: OrderRequest, mark: Decimal) -> OrderQuote:
+        market = await self._markets.resolve(request.symbol)
+        leverage = (await self._client.get_leverage(request.symbol, request.margin_mode)).leverage
+        before = await self._client.get_position(request.symbol, request.margin_mode)
+        price = request.price if request.price is not None else mark
+        notional = request.quantity * price
+        liq_before = before.est_liq_price if before else None
+        liq_after: Decimal | None = None
+        if request.margin_mode is MarginMode.ISOLATED:
+            locked = Decimal(0) if request.reduce_only else m.order_margin(
+                request.quantity, price, leverage
+            )
+            state = m.IsolatedState(
+                before.position_qty, before.cost_position, before.margin
+            ) if before else m.IsolatedState(Decimal(0), Decimal(0), Decimal(0))
+            liq_after = m.liq_price_after_order(
+                market, state, request.side, request.quantity, price, leverage
+            )
+        else:
+            locked = Decimal(0) if request.reduce_only else notional * m.imr_rate(
+                market, leverage, notional
+            )
+            liq_after = liq_before  # cross liquidation depends on the whole account
+        account = await self._client.get_account_info()
+        max_qty = _max_quantity(account.free_collateral, price, leverage, market.base_tick)
+        if request.reduce_only:
+            max_qty = abs(before.position_qty) if before else Decimal(0)
+        return OrderQuote(
+            request, market, mark, notional, leverage, locked, liq_before, liq_after, before,
+            max_qty,
+        )
+
+    # ---- execution ---------------------------------------------------------------------
+    async def place(self, request: OrderRequest, client_order_id: str) -> OrderResult:
+        """Place once with a client_order_id; after a timeout, look it up instead of resending."""
+        placed = replace(request, client_order_id=client_order_id)
+        try:
+            ack = await self._client.create_order(placed)
+        except OutcomeUnknown:
+            # No answer: the exchange may hold the order. Look it up; never send it again.
+            order = await self._client.get_order_by_client_id(client_order_id)
+            if order is None:
+                raise ExchangeRejected(
+                    -1011,
+                    "no answer from the exchange and the order is not listed; "
+                    "check /orders before trying again",
+                ) from None
+        else:
+            order = await self._client.get_order(ack.order_id)
+        after = await self._client.get_position(request.symbol, request.margin_mode)
+        return OrderResult(order, client_order_id, after)
+
+    async def lookup_client_order(self, client_order_id: str) -> Order | None:
+        """The order placed with this client_order_id, if the exchange has it."""
+        return await self._client.get_order_by_client_id(client_order_id)
+
+    async def cancel(self, order_id: int) -> Order:
+        """Cancel one open order by id (the exchange needs its symbol, so read it first)."""
+        order = await self._client.get_order(order_id)
+        if order.status not in ("NEW", "PARTIAL_FILLED"):
+            raise UserInputError(f"order {order_id} is already {order.status.lower()}")
+        await self._client.cancel_order(order_id, order.symbol)
+        return order
+
+    async def cancel_all(self, symbol_text: str | None) -> int:
+        """Cancel every open order (of one symbol); returns how many were open."""
+        symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
+        open_orders = await self._client.get_orders(symbol=symbol)
+        if open_orders:
+            await self._client.cancel_all(symbol)
+        return len(open_orders)
+
+
+def _max_quantity(free: Decimal, price: Decimal, leverage: int, step: Decimal) -> Decimal:
+    """Largest size the free collateral can open at this leverage, on the size step."""
+    per_unit = price * (Decimal(1) / Decimal(leverage) + m.FEE_BUFFER)
+    if per_unit <= 0 or free <= 0:
+        return Decimal(0)
+    return (free / per_unit / step).to_integral_value(ROUND_DOWN) * step
