@@ -1,0 +1,165 @@
+"""`margin-desk run`: the Telegram application, its start-up and its clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from sqlite_utils import Database
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.handlers import cards
+from bot.handlers.context import SERVICES_KEY, Services
+from bot.handlers.register import bot_commands, register
+from bot.services.approvals import ApprovalService
+from bot.services.leverage import LeverageService
+from bot.services.margin import MarginService
+from bot.services.markets import MarketDirectory
+from bot.services.notifier import Notifier, Priority
+from bot.services.status import StatusService
+from bot.services.trading import TradingService
+from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
+from bot.wiring import ExchangeLink, exchange_link
+from storage.approvals import ApprovalStore
+from storage.audit import AuditLog
+from storage.chats import ChatStore
+from storage.db import open_database
+from storage.lock import AlreadyRunning, InstanceLock
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait
+
+
+def build_services(
+    settings: Settings, link: ExchangeLink, db: Database, bot: Any, clock: Clock, timings: Timings
+) -> Services:
+    """Wire every service once (the composition of the business layer)."""
+    client = link.client
+    markets = MarketDirectory(client)
+    leverage = LeverageService(client, markets)
+    trading = TradingService(client, markets, leverage)
+    margin = MarginService(client, markets)
+    audit = AuditLog(db)
+    approvals = ApprovalService(ApprovalStore(db), audit, trading, margin, clock, timings)
+    chats = ChatStore(db)
+    notifier = Notifier(bot, clock=clock)
+    status = StatusService(settings, client, link.signer.account_id, clock)
+    return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
+                    audit, chats, notifier, status, {})
+
+
+class BotRuntime:
+    """One running bot over one exchange link; used by `run`, the demo and end-to-end tests."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        link: ExchangeLink,
+        db: Database,
+        *,
+        token: str,
+        clock: Clock | None = None,
+        timings: Timings = DEFAULT_TIMINGS,
+        requests: tuple[BaseRequest, BaseRequest] | None = None,
+    ) -> None:
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(settings.telegram_api_base_url)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+        )
+        if requests is not None:
+            builder = builder.request(requests[0]).get_updates_request(requests[1])
+        self.app = builder.build()
+        self.services = build_services(
+            settings, link, db, self.app.bot, clock or SystemClock(), timings
+        )
+        self.app.bot_data[SERVICES_KEY] = self.services
+        register(self.app)
+
+    async def start(self, *, poll_timeout: int = POLL_TIMEOUT) -> None:
+        """Initialise, settle interrupted actions, register the menu, then start polling."""
+        await self.app.initialize()
+        await self.services.notifier.start()
+        await self._settle_interrupted()
+        await self.app.bot.set_my_commands(bot_commands())
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def _settle_interrupted(self) -> None:
+        """Before any press is accepted, learn what happened to actions a restart cut off."""
+        settled = await self.services.approvals.settle_unsettled(at_startup=True)
+        for approval, text in settled:
+            await self.services.notifier.send(
+                approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
+            )
+
+    async def settle_periodically(self, interval: float = 30.0) -> None:
+        """Keep settling transfers whose answer never came, while running."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                for approval, text in await self.services.approvals.settle_unsettled(
+                    at_startup=False
+                ):
+                    await self.services.notifier.send(
+                        approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
+                    )
+            except Exception:  # keep the loop alive; the next round tries again
+                log.exception("settling unknown outcomes failed")
+
+    async def stop(self) -> None:
+        """Stop polling, deliver what is queued, and release Telegram cleanly."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.services.notifier.stop(drain=True)
+        await self.app.shutdown()
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM: one instance per database, long polling Telegram."""
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set; `margin-desk demo` runs without one")
+    if not settings.bot_allowed_user_ids:
+        log.warning("BOT_ALLOWED_USER_IDS is empty: every user will be refused")
+    try:
+        lock = InstanceLock(settings.bot_db_path)
+        lock.acquire()
+    except AlreadyRunning as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        db = open_database(settings.bot_db_path)
+        async with exchange_link(settings) as link:
+            runtime = BotRuntime(
+                settings, link, db, token=settings.telegram_bot_token.get_secret_value()
+            )
+            await runtime.start()
+            settler = asyncio.create_task(runtime.settle_periodically())
+            log.info("Margin Desk is running (%s)", settings.orderly_network.value)
+            await _wait_for_signal()
+            settler.cancel()
+            await runtime.stop()
+    finally:
+        lock.release()
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,48 @@
+"""Deny by default: who may talk to the bot, checked on every update before any handler runs."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.handlers import render
+from bot.handlers.context import services_of
+
+log = logging.getLogger(__name__)
+
+EDITED = "Edited messages are not run. Send the command again as a new message."
+FORWARDED = "Forwarded messages never run commands. Type the command yourself."
+AS_CHANNEL = ("Commands sent as a channel or as an anonymous admin are refused: "
+              "Margin Desk must know which person asks.")
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop every update that is not a fresh message or button press by an allowed user."""
+    services = services_of(context)
+    allowed = services.settings.bot_allowed_user_ids
+    user = update.effective_user
+    query = update.callback_query
+    if query is not None:
+        if user is None or user.id not in allowed:
+            log.warning("refused a button press from user %s", user.id if user else "?")
+            await query.answer(render.stranger_toast(user.id if user else None), show_alert=True)
+            raise ApplicationHandlerStop
+        return
+    message = update.message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        if update.edited_message is not None and user is not None and user.id in allowed:
+            await services.notifier.reply(update.edited_message.chat_id, EDITED)
+        raise ApplicationHandlerStop  # edits, channel posts, joins…: never run anything
+    if message.sender_chat is not None:  # a channel or an anonymous group admin
+        await services.notifier.reply(chat.id, AS_CHANNEL)
+        raise ApplicationHandlerStop
+    if user is None or user.id not in allowed:
+        log.warning("refused a message from user %s", user.id if user else "?")
+        await services.notifier.reply(chat.id, render.stranger(user.id if user else None))
+        raise ApplicationHandlerStop
+    if message.forward_origin is not None:
+        await services.notifier.reply(chat.id, FORWARDED)
+        raise ApplicationHandlerStop

@@ -1,0 +1,72 @@
+"""Commands that only read: /start, /help, /positions, /position, /balance, /leverage SYMBOL,
+/orders, /status, /history."""
+
+from __future__ import annotations
+
+from bot.handlers import keyboards, render
+from bot.handlers.context import Ctx
+from bot.handlers.parsing import (
+    USAGE,
+    Balance,
+    Help,
+    History,
+    LeverageShow,
+    Orders,
+    Positions,
+    PositionShow,
+    Start,
+    Status,
+)
+
+
+async def start(c: Ctx, cmd: Start) -> None:
+    s = c.services
+    s.chats.register(c.chat_id, c.user_id, s.clock.time())
+    account = s.status.account_id
+    await c.reply(render.welcome(s.settings.orderly_network.value, account, c.user_id, True))
+
+
+async def help_(c: Ctx, cmd: Help) -> None:
+    if cmd.command is None:
+        await c.reply(render.help_all(USAGE))
+    else:
+        await c.reply(render.help_one(cmd.command, USAGE))
+
+
+async def positions(c: Ctx, cmd: Positions) -> None:
+    await c.reply(render.positions(await c.services.trading.positions()))
+
+
+async def position(c: Ctx, cmd: PositionShow) -> None:
+    view = await c.services.trading.position(cmd.symbol, cmd.mode)
+    if view is None:
+        market = await c.services.markets.resolve(cmd.symbol)
+        await c.reply(render.position_missing(market.symbol, cmd.mode))
+        return
+    p = view.position
+    await c.reply(render.position(view), keyboards.position_actions(p.symbol, p.margin_mode))
+
+
+async def balance(c: Ctx, cmd: Balance) -> None:
+    await c.reply(render.balance(await c.services.trading.balance()))
+
+
+async def leverage_show(c: Ctx, cmd: LeverageShow) -> None:
+    await c.reply(render.leverage_pair(await c.services.leverage.show(cmd.symbol)))
+
+
+async def orders(c: Ctx, cmd: Orders) -> None:
+    found = await c.services.trading.orders(cmd.symbol)
+    markets = await c.services.markets.all()
+    keyboard = keyboards.order_cancel_buttons(found) if found else None
+    await c.reply(render.orders(found, markets), keyboard)
+
+
+async def status(c: Ctx, cmd: Status) -> None:
+    await c.reply(render.status(await c.services.status.status()))
+
+
+async def history(c: Ctx, cmd: History) -> None:
+    await c.reply(render.history(c.services.audit.recent(c.chat_id, cmd.n)))
+
+

@@ -1,0 +1,69 @@
+"""Commands that change something: leverage, default mode, orders, closes, cancels, margin.
+
+Money-moving ones (orders, closes, margin) only draw a confirmation card backed by an approval;
+the exchange is called when Confirm is pressed (callbacks.py).
+"""
+
+from __future__ import annotations
+
+from bot.handlers import cards, keyboards, render
+from bot.handlers.context import Ctx
+from bot.handlers.parsing import (
+    BuySell,
+    Cancel,
+    CancelAll,
+    Close,
+    LeverageSet,
+    MarginChange,
+    ModeSet,
+)
+
+
+async def leverage_set(c: Ctx, cmd: LeverageSet) -> None:
+    params = {"symbol": cmd.symbol or "all", "leverage": cmd.leverage, "mode": cmd.mode.value}
+    if cmd.symbol is None:
+        result = await c.services.leverage.set_all(cmd.leverage, cmd.mode)
+        c.audit("leverage", params, "done", f"{len(result.changed)} changed")
+        await c.reply(render.leverage_batch(result))
+        return
+    setting = await c.services.leverage.set(cmd.symbol, cmd.leverage, cmd.mode)
+    c.audit("leverage", params, "done")
+    await c.reply(render.leverage_set(setting))
+
+
+async def mode_set(c: Ctx, cmd: ModeSet) -> None:
+    symbol = await c.services.leverage.set_default_mode(cmd.symbol, cmd.mode)
+    c.audit("mode", {"symbol": symbol, "mode": cmd.mode.value}, "done")
+    await c.reply(render.mode_set(symbol, cmd.mode))
+
+
+async def buy_sell(c: Ctx, cmd: BuySell) -> None:
+    quote = await c.services.trading.quote_order(
+        cmd.side, cmd.symbol, cmd.qty, cmd.price, cmd.mode
+    )
+    approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
+    await c.reply(cards.order_card(quote), keyboards.confirm(approval.token))
+
+
+async def close(c: Ctx, cmd: Close) -> None:
+    quote = await c.services.trading.quote_close(cmd.symbol, cmd.percent, cmd.mode)
+    approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
+    await c.reply(cards.close_card(quote), keyboards.confirm(approval.token))
+
+
+async def cancel(c: Ctx, cmd: Cancel) -> None:
+    order = await c.services.trading.cancel(cmd.order_id)
+    c.audit("cancel", {"order_id": cmd.order_id, "symbol": order.symbol}, "done")
+    await c.reply(render.cancel_done(order))
+
+
+async def cancel_all(c: Ctx, cmd: CancelAll) -> None:
+    count = await c.services.trading.cancel_all(cmd.symbol)
+    c.audit("cancel", {"all": True, "symbol": cmd.symbol}, "done", f"{count} open orders")
+    await c.reply(render.cancel_all_done(count, cmd.symbol))
+
+
+async def margin(c: Ctx, cmd: MarginChange) -> None:
+    quote = await c.services.margin.quote(cmd.action, cmd.symbol, cmd.amount)
+    approval = c.services.approvals.for_margin(c.chat_id, c.user_id, quote)
+    await c.reply(cards.margin_card(quote), keyboards.confirm(approval.token))

@@ -1,0 +1,80 @@
+"""The services a handler may use, and a small per-update helper to reply through the notifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.services.approvals import ApprovalService
+from bot.services.leverage import LeverageService
+from bot.services.margin import MarginService
+from bot.services.markets import MarketDirectory
+from bot.services.notifier import Delivery, Notifier, Priority
+from bot.services.status import StatusService
+from bot.services.trading import TradingService
+from bot.timing import Clock, Timings
+from storage.audit import AuditLog
+from storage.chats import ChatStore
+
+SERVICES_KEY = "margin_desk"
+
+
+@dataclass
+class Services:
+    """Everything the handlers reach; built once by the composition root."""
+
+    settings: Settings
+    clock: Clock
+    timings: Timings
+    markets: MarketDirectory
+    leverage: LeverageService
+    trading: TradingService
+    margin: MarginService
+    approvals: ApprovalService
+    audit: AuditLog
+    chats: ChatStore
+    notifier: Notifier
+    status: StatusService
+    extras: dict[str, Any]  # later features (alerts) hang their services here
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    services: Services = context.application.bot_data[SERVICES_KEY]
+    return services
+
+
+@dataclass
+class Ctx:
+    """One update: who, where, and how to answer."""
+
+    update: Update
+    services: Services
+
+    @property
+    def chat_id(self) -> int:
+        assert self.update.effective_chat is not None
+        return self.update.effective_chat.id
+
+    @property
+    def user_id(self) -> int:
+        assert self.update.effective_user is not None
+        return self.update.effective_user.id
+
+    async def reply(self, html: str, keyboard: Any = None) -> Delivery:
+        return await self.services.notifier.reply(self.chat_id, html, keyboard=keyboard)
+
+    async def send_now(self, html: str, keyboard: Any = None) -> Delivery:
+        """Results of actions go first (Priority.CRITICAL)."""
+        return await self.services.notifier.send(
+            self.chat_id, html, priority=Priority.CRITICAL, keyboard=keyboard
+        )
+
+    def audit(self, command: str, params: dict[str, Any], outcome: str, detail: str = "") -> None:
+        self.services.audit.record(
+            self.chat_id, self.user_id, command, params, outcome, detail,
+            self.services.clock.time(),
+        )

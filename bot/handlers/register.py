@@ -1,0 +1,103 @@
+"""The whole command and button table in one place, and the dispatcher from text to handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import access, callbacks, commands_read, commands_trade, errors
+from bot.handlers import parsing as p
+from bot.handlers.context import Ctx, services_of
+
+Handler = Callable[[Ctx, Any], Awaitable[None]]
+
+# Command type -> handler. Every parsed command has exactly one home.
+HANDLERS: dict[type, Handler] = {
+    p.Start: commands_read.start,
+    p.Help: commands_read.help_,
+    p.Positions: commands_read.positions,
+    p.PositionShow: commands_read.position,
+    p.Balance: commands_read.balance,
+    p.LeverageShow: commands_read.leverage_show,
+    p.LeverageSet: commands_trade.leverage_set,
+    p.ModeSet: commands_trade.mode_set,
+    p.BuySell: commands_trade.buy_sell,
+    p.Close: commands_trade.close,
+    p.Orders: commands_read.orders,
+    p.Cancel: commands_trade.cancel,
+    p.CancelAll: commands_trade.cancel_all,
+    p.MarginChange: commands_trade.margin,
+    p.Status: commands_read.status,
+    p.History: commands_read.history,
+}
+
+# The menu registered with setMyCommands (name, description), in the order shown.
+MENU: list[tuple[str, str]] = [
+    ("positions", "every open position"),
+    ("position", "one position with every isolated figure"),
+    ("balance", "USDC holding, free collateral, isolated margin"),
+    ("buy", "buy (market, or limit with a price)"),
+    ("sell", "sell (market, or limit with a price)"),
+    ("close", "close a position or a percentage of it"),
+    ("margin", "add or reduce isolated margin"),
+    ("leverage", "show or set leverage per margin mode"),
+    ("mode", "set a symbol's default margin mode"),
+    ("orders", "open orders with Cancel buttons"),
+    ("cancel", "cancel an order, or all"),
+    ("status", "exchange, clock skew, feed, version"),
+    ("history", "recent actions and their outcomes"),
+    ("help", "every command with an example"),
+    ("start", "welcome: mode, account, your user id"),
+]
+
+
+def register_feature(commands: dict[type, Handler], menu: list[tuple[str, str]]) -> None:
+    """Let a later feature (alerts) add its commands to the same table."""
+    HANDLERS.update(commands)
+    MENU.extend(item for item in menu if item not in MENU)
+
+
+async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Parse the message into a typed command and run its handler (errors go to errors.py)."""
+    message = update.message
+    assert message is not None
+    command = p.parse_command(message.text or "")
+    handler = HANDLERS.get(type(command))
+    c = Ctx(update, services_of(context))
+    if handler is None:
+        await c.reply(errors.not_available(type(command).__name__))
+        return
+    await handler(c, command)
+
+
+async def not_a_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plain text or media: say how to talk to the bot."""
+    assert update.effective_chat is not None
+    await services_of(context).notifier.reply(
+        update.effective_chat.id, "Send a command, for example /positions. /help lists them all."
+    )
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Install the gate, every command, the button router and the error handler."""
+    app.add_handler(TypeHandler(Update, access.gate), group=-1)
+    fresh = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(fresh & filters.COMMAND, dispatch))
+    app.add_handler(CallbackQueryHandler(callbacks.on_button))
+    app.add_handler(MessageHandler(fresh & ~filters.COMMAND, not_a_command))
+    app.add_error_handler(errors.on_error)
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in MENU]
+
