@@ -1,0 +1,89 @@
+"""The `margin-desk` command: run, demo, paper-exchange, check. The one composition root."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="margin-desk",
+        description="Telegram operations assistant for isolated-margin perps on Orderly Network.",
+    )
+    parser.add_argument("--version", action="version", version=f"margin-desk {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the Telegram bot (long polling)")
+    sub.add_parser("demo", help="the whole bot as a terminal chat: no token, no network")
+    paper = sub.add_parser("paper-exchange", help="serve the paper exchange (REST + WebSocket)")
+    paper.add_argument("--port", type=int, default=8090, help="port on 127.0.0.1 (default 8090)")
+    paper.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
+    sub.add_parser("check", help="validate config, reach the exchange, check key and database")
+    return parser
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'config'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"configuration: {problems}") from None
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.telegram_bot_token, settings.orderly_secret]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings()
+        setup_logging(settings.log_level, _secrets(settings))
+        return asyncio.run(_dispatch(args, settings))
+    except ConfigError as exc:
+        print(f"margin-desk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "check":
+        from bot.check_command import run_check
+
+        return await run_check(settings)
+    if args.command == "paper-exchange":
+        from bot.paper.runner import serve_forever
+
+        await serve_forever(
+            port=args.port,
+            host=args.host,
+            data_dir=settings.bot_db_path.parent,
+            start_balance=settings.paper_start_balance,
+        )
+        return 0
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return await run_demo(settings)
+    from bot.app import run_bot
+
+    return await run_bot(settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
