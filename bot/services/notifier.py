@@ -5,27 +5,27 @@
     delivery = await notifier.send(chat, html, priority=Priority.WARNING, coalesce_key="ETH:iso")
     ids = await delivery  # message ids; [] if a newer alert replaced it; DeliveryFailed if lost
 
-One worker sends in priority order (FIFO within a priority) within Telegram's budgets. A 429
-holds every send for retry_after and retries the same message; timeouts and network errors
-back off and retry a bounded number of times; HTML Telegram cannot parse goes again as plain
-text; a chat that blocked the bot has its queue dropped and `on_blocked(chat_id)` is called.
+A dispatcher starts sends in priority order (FIFO within a priority) within Telegram's
+budgets, counted at the start, with up to `max_in_flight` requests under way at once (so a slow
+Bot API still allows ~30/s) but never two for one chat (so a chat's messages keep their order).
+A 429 from any request holds every new send for retry_after and retries the refused message in
+its place in the line; timeouts and network errors back off and retry that item a bounded number
+of times while other chats go on; HTML Telegram cannot parse goes again as plain text; a chat
+that blocked the bot has its queue dropped and `on_blocked(chat_id)` is called.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import inspect
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from typing import Any
 
-from telegram import LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.services import outbox
+from bot.services.bot_requests import retry_after_seconds, send_part
 from bot.services.outbox import ChatId, Delivery, DeliveryFailed, DeliveryStatus, OutItem, Priority
 from bot.services.splitting import TELEGRAM_LIMIT, html_to_plain, split_html
 from bot.timing import DEFAULT_TIMINGS, Clock
@@ -34,7 +34,6 @@ __all__ = ["Delivery", "DeliveryFailed", "DeliveryStatus", "Notifier", "Priority
 
 log = logging.getLogger(__name__)
 _T = DEFAULT_TIMINGS
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class Notifier:
@@ -52,6 +51,7 @@ class Notifier:
         max_retries: int = _T.notify_max_retries,
         retry_base: float = _T.notify_retry_base,
         retry_max: float = _T.notify_retry_max,
+        max_in_flight: int = _T.notify_max_in_flight,
         on_blocked: Callable[[ChatId], Any] | None = None,
         on_sent: Callable[[OutItem, float], Any] | None = None,
         limit: int = TELEGRAM_LIMIT,
@@ -61,6 +61,10 @@ class Notifier:
         self._outbox = outbox.Outbox()
         self._max_retries, self._retry_base, self._retry_max = max_retries, retry_base, retry_max
         self._on_blocked, self._on_sent, self._limit = on_blocked, on_sent, limit
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._max_in_flight = max_in_flight
+        self._sending: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._draining = False
@@ -69,29 +73,30 @@ class Notifier:
 
     @property
     def pending(self) -> int:
-        """Items waiting to be sent."""
+        """Items not yet delivered or given up (those in flight included)."""
         return len(self._outbox)
 
     async def start(self) -> None:
-        """Start the worker that drains the queue."""
+        """Start the dispatcher that sends what is queued."""
         if self._task is None or self._task.done():
             self._draining = False
             self._task = asyncio.create_task(self._run(), name="notifier")
 
     async def stop(self, drain: bool = True) -> None:
-        """Stop the worker; with drain, first deliver (or give up) everything queued."""
+        """Stop; with drain, first finish what is in flight and deliver (or give up) the queue."""
         task, self._task = self._task, None
-        if task is not None and drain:
-            self._draining = True
-            self._wakeup.set()
-            await task
-        elif task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
+        if drain:
+            if task is not None:
+                self._draining = True
+                self._wakeup.set()
                 await task
-        if not drain:
-            for item in self._outbox.items():
-                self._give_up(item, "the notifier stopped")
+            return
+        tasks = [t for t in (task, *self._sending) if t is not None]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for item in self._outbox.items():
+            self._give_up(item, "the notifier stopped")
 
     async def send(
         self, chat_id: ChatId, html: str, *, priority: Priority, keyboard: Any = None,
@@ -139,15 +144,32 @@ class Notifier:
 
     async def _run(self) -> None:
         while True:
-            self._wakeup.clear()  # before looking, so a send during the nap is never missed
+            self._wakeup.clear()  # before looking, so nothing during the nap is ever missed
             now = self._clock.monotonic()
-            item, wake_at = self._outbox.next_ready(self._pacer, now)
+            item, wake_at = None, None  # a full pipe: a finishing send wakes us
+            if len(self._sending) < self._max_in_flight:
+                item, wake_at = self._outbox.next_ready(self._pacer, now)
             if item is not None:
-                await self._attempt(item, now)
-            elif self._draining and not len(self._outbox):
+                self._start(item, now)
+                await asyncio.sleep(0)  # let the request leave before choosing the next one
+            elif self._draining and not len(self._outbox) and not self._sending:
                 return
             else:
                 await self._nap(None if wake_at is None else wake_at - now)
+
+    def _start(self, item: OutItem, now: float) -> None:
+        """Count the send against Telegram's budgets and put it in flight."""
+        self._pacer.record(item.chat_id, now)
+        item.in_flight = True  # at once, so its chat sends nothing else until it is answered
+        task = asyncio.create_task(self._attempt(item), name=f"notify:{item.chat_id}")
+        self._sending.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._wakeup.set()  # a free slot, a chat free again, or a 429 pause to heed
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a send failed unexpectedly", exc_info=task.exception())
 
     async def _nap(self, delay: float | None) -> None:
         """Sleep until `delay` passes or something is queued, whichever comes first."""
@@ -162,14 +184,12 @@ class Notifier:
             woken.cancel()
             slept.cancel()
 
-    async def _attempt(self, item: OutItem, now: float) -> None:
+    async def _attempt(self, item: OutItem) -> None:
         """Send the item's next chunk once and deal with the answer."""
-        self._pacer.record(item.chat_id, now)
-        item.in_flight = True
         try:
-            message_id = await self._call(item, item.next_chunk)
+            message_id = await send_part(self._bot, item, item.next_chunk)
         except RetryAfter as exc:
-            seconds = _retry_after_seconds(exc)
+            seconds = retry_after_seconds(exc)
             self.stats.retried_429 += 1
             self._pacer.pause(self._clock.monotonic() + seconds)
             log.warning("Telegram flood control: holding sends for %.1f s (chat %s)",
@@ -196,23 +216,6 @@ class Notifier:
         finally:
             item.in_flight = False
         self._chunk_done(item, message_id)
-
-    async def _call(self, item: OutItem, index: int) -> int:
-        text = html_to_plain(item.chunks[index]) if item.plain else item.chunks[index]
-        parse_mode = None if item.plain else "HTML"
-        markup = item.keyboard if index == len(item.chunks) - 1 else None
-        if index == 0 and item.edit_message_id is not None:
-            await self._bot.edit_message_text(
-                text=text, chat_id=item.chat_id, message_id=item.edit_message_id,
-                parse_mode=parse_mode, reply_markup=markup, link_preview_options=_NO_PREVIEW,
-            )  # fmt: skip
-            return item.edit_message_id
-        message = await self._bot.send_message(
-            chat_id=item.chat_id, text=text, parse_mode=parse_mode, reply_markup=markup,
-            disable_notification=item.disable_notification or index > 0,  # buzz once per item
-            link_preview_options=_NO_PREVIEW,
-        )  # fmt: skip
-        return int(message.message_id)
 
     def _chunk_done(self, item: OutItem, message_id: int) -> None:
         item.message_ids.append(message_id)
@@ -283,13 +286,3 @@ class Notifier:
             log.error("message to chat %s given up: %s", item.chat_id, reason)
         status = DeliveryStatus.BLOCKED if blocked else DeliveryStatus.FAILED
         item.delivery.resolve(status, DeliveryFailed(item.chat_id, reason))
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    """retry_after in seconds, whether PTB gives an int or a timedelta."""
-    with warnings.catch_warnings():  # PTB 22 warns that the int form is deprecated
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    return float(value)

@@ -219,13 +219,16 @@ class Outbox:
         return dropped
 
     def next_ready(self, pacer: Pacer, now: float) -> tuple[OutItem | None, float | None]:
-        """The first item allowed to go now, else (None, when to look again or None if empty)."""
+        """The first item allowed to go now, else (None, when to look again; None: when woken)."""
         global_ready = pacer.global_ready_at(now)
         if global_ready > now:
             return None, global_ready if len(self) else None
         earliest: float | None = None
-        waiting: set[ChatId] = set()  # a chat's later items never overtake its earlier ones
-        for item in (i for p in Priority for i in self._buckets[p].values()):
+        queue = [i for p in Priority for i in self._buckets[p].values()]
+        # One request per chat at a time keeps its messages in order, whatever their priority;
+        # and a chat's later items never overtake its earlier ones.
+        waiting: set[ChatId] = {item.chat_id for item in queue if item.in_flight}
+        for item in queue:
             if item.chat_id in waiting:
                 continue
             ready = max(pacer.ready_at(item.chat_id, now), item.not_before)

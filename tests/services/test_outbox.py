@@ -124,3 +124,19 @@ def test_backoff_of_one_item_holds_its_chat_only() -> None:
     box.remove(ready)
     assert box.next_ready(free_pacer(), 100.0) == (None, 105.0)
     assert Outbox().next_ready(free_pacer(), 100.0) == (None, None)
+
+
+def test_a_chat_with_an_item_in_flight_sends_nothing_else() -> None:
+    box = Outbox()
+    going = item(1, "a1", Priority.INFO)
+    box.push(going)
+    box.push(item(1, "a2", Priority.CRITICAL))  # even a higher priority waits for its chat
+    box.push(item(2, "b1", Priority.INFO))
+    going.in_flight = True
+    ready, _ = box.next_ready(free_pacer(), 100.0)
+    assert ready is not None and ready.chunks == ["b1"]
+    box.remove(ready)
+    assert box.next_ready(free_pacer(), 100.0) == (None, None)  # woken when a1 is answered
+    going.in_flight = False
+    ready, _ = box.next_ready(free_pacer(), 100.0)
+    assert ready is not None and ready.chunks == ["a2"]
