@@ -1,0 +1,287 @@
+"""The liquidation alert policy (alert-policy.md) as a pure decision: state + observation -> state
++ decisions. No I/O, no clock reads: `now` (seconds) comes in with every call.
+
+INTERFACE CONTRACT (the monitor codes against exactly this). The precise rules, and every
+constant, are in alert_rules.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from bot.domain import alert_rules as rules
+from bot.domain.alert_rules import NO_LIMIT, REARM_HOLD, WARNING_DEBOUNCE
+
+GROUP_WINDOW = rules.GROUP_WINDOW  # every constant lives in alert_rules; this one the monitor needs
+_ZERO = Decimal(0)
+
+
+class Level(IntEnum):
+    NONE = 0
+    WARNING = 1
+    CRITICAL = 2
+
+
+class DecisionKind(StrEnum):
+    ALERT = "alert"  # a new, deeper level was entered (first message of a level)
+    REMINDER = "reminder"  # still in the level; reminder schedule came due
+    RECOVERED = "recovered"  # re-armed: back out of a level (held ≥ 60 s above re-arm)
+    OPENED_IN_ZONE = "opened_in_zone"  # a new position already inside a zone: one info note
+    CLOSED = "closed"  # the position disappeared (episode ends)
+    LIQUIDATED = "liquidated"  # a liquidation push arrived (episode ends)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Fractions of mark (0.05 = 5 %). critical < warning."""
+
+    warning: Decimal = Decimal("0.05")
+    critical: Decimal = Decimal("0.025")
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyState:
+    """Everything the policy remembers about one (chat, symbol, margin_mode) position."""
+
+    level: Level = Level.NONE
+    episode: int = 0  # increments when a new episode starts (NONE -> WARNING/CRITICAL)
+    pending_warning: int = 0  # consecutive updates at or below the warning threshold (debounce)
+    entered_at: float | None = None  # when the current level was entered
+    last_sent_at: float | None = None  # last alert/reminder message for this episode
+    next_reminder_at: float | None = None
+    rearm_since: float | None = None  # mark first seen above the re-arm line of the level
+    snooze_until: float | None = None
+    fingerprint: str | None = None  # size/side/margin; a change clears the snooze
+    seen: bool = False  # False until the first observation (for "opened inside a zone")
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One look at a position: on a mark update, a position push, or a timer."""
+
+    distance: Decimal | None  # |mark − liq| / mark; None when there is no liquidation price
+    fresh: bool = True  # False when the feed is stale: never conclude "recovered" from it
+    fingerprint: str | None = None  # size/side/margin now
+    closed: bool = False
+    liquidated: bool = False
+    timer: bool = False  # a re-look with the last known mark (deadline): not a new update
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    kind: DecisionKind
+    level: Level  # the level the message is about (the new level for ALERT/RECOVERED)
+    distance: Decimal | None
+    episode: int
+    silent: bool = False  # send without notification (e.g. info notes)
+
+
+def evaluate(
+    state: PolicyState, obs: Observation, thresholds: Thresholds, now: float
+) -> tuple[PolicyState, list[Decision]]:
+    """Apply one observation. Deterministic; the monitor persists the returned state."""
+    if obs.closed or obs.liquidated:
+        return _end_episode(state, obs, thresholds, now)
+    if not thresholds.enabled:
+        return _silenced(_note_fingerprint(state, obs)), []
+    if not _seen(state) and not obs.fresh:
+        return state, []  # wait for fresh data before judging a new position
+    first = not _seen(state)
+    state = _note_fingerprint(state, obs)
+    d = NO_LIMIT if obs.distance is None else obs.distance
+    w, c, w_line, c_line = rules.lines(thresholds.warning, thresholds.critical)
+    if first:
+        state = _silenced(state)
+        if d > w:
+            return state, []
+        return _enter(state, Level.CRITICAL if d <= c else Level.WARNING, obs, now, True, True)
+    if state.level is Level.NONE:
+        return _from_none(state, obs, d, w, c, now)
+    if obs.fresh and state.level is Level.WARNING and d <= c:
+        return _enter(state, Level.CRITICAL, obs, now, False, False)
+    state = _track_holds(state, obs, d, w_line, c_line, now)
+    return _recover_or_remind(state, obs, now)
+
+
+def quiet_band(state: PolicyState, thresholds: Thresholds) -> tuple[Decimal, Decimal] | None:
+    """Distances [low, high) within which a fresh mark-only observation changes nothing.
+
+    None means "evaluate on every update" (e.g. while a warning is being debounced or a
+    re-arm hold is running). The monitor converts the band to mark prices per position and
+    only evaluates positions whose mark left their band — cost ∝ positions that can change.
+    Holds until next_deadline(state) (reminders are time-based). high may be NO_LIMIT.
+    """
+    if not thresholds.enabled:
+        return (_ZERO, NO_LIMIT) if _silenced(state) == state else None
+    if not _seen(state) or state.pending_warning != 0:
+        return None
+    w, c, w_line, c_line = rules.lines(thresholds.warning, thresholds.critical)
+    rs, rw = state.rearm_since, rules.read_since(state.extra)
+    if state.level is Level.NONE:  # zones are inclusive, so the band starts just above W
+        return (w.next_plus(), NO_LIMIT) if _calm(state) == state else None
+    if state.level is Level.WARNING:
+        if rw is not None:
+            return None
+        return (c.next_plus(), w_line) if rs is None else (w_line, NO_LIMIT)
+    if rs is None:
+        return (_ZERO, c_line) if rw is None else None
+    return (c_line, w_line) if rw is None else (w_line, NO_LIMIT)
+
+
+def next_deadline(state: PolicyState, thresholds: Thresholds) -> float | None:
+    """The next time a timer observation may change something (reminder, re-arm hold, snooze
+    end); None when nothing is scheduled."""
+    if not thresholds.enabled or state.level is Level.NONE:
+        return None
+    hold = rules.read_since(state.extra) if state.level is Level.CRITICAL else None
+    if hold is None:  # a running W' hold makes the C' one wait for it
+        hold = state.rearm_since
+    rearm = None if hold is None else hold + REARM_HOLD
+    return min((t for t in (_reminder_due(state), rearm) if t is not None), default=None)
+
+
+def snooze(state: PolicyState, until: float) -> PolicyState:
+    """The state with reminders (and warning alerts) muted until `until`."""
+    return replace(state, snooze_until=until)
+
+
+def unsnooze(state: PolicyState) -> PolicyState:
+    """The state with its snooze cleared (a reminder held by it becomes due at once)."""
+    return replace(state, snooze_until=None)
+
+
+def is_snoozed(state: PolicyState, now: float) -> bool:
+    """True while the position's snooze is running."""
+    return state.snooze_until is not None and now < state.snooze_until
+
+
+def state_from_dict(data: Mapping[str, Any]) -> PolicyState:
+    """Rebuild a state saved with dataclasses.asdict (also after a JSON round trip)."""
+    known = {f.name for f in fields(PolicyState)}
+    values = {k: v for k, v in data.items() if k in known}
+    level = values.get("level", 0)
+    named = isinstance(level, str) and not level.isdigit()
+    values["level"] = Level[level.upper()] if named else Level(int(level))
+    values["extra"] = {str(k): str(v) for k, v in (values.get("extra") or {}).items()}
+    return PolicyState(**values)
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _seen(state: PolicyState) -> bool:
+    # A level or a fingerprint also proves an earlier look, so a lost `seen` never re-announces.
+    return state.seen or state.level is not Level.NONE or state.fingerprint is not None
+
+
+def _calm(state: PolicyState) -> PolicyState:
+    """The state at level NONE with nothing running (debounce count kept)."""
+    calm = replace(state, level=Level.NONE, entered_at=None, next_reminder_at=None)
+    return _with_rearm_w(replace(calm, rearm_since=None), None)
+
+
+def _with_rearm_w(state: PolicyState, start: float | None) -> PolicyState:
+    if start == rules.read_since(state.extra):
+        return state
+    return replace(state, extra=rules.with_since(state.extra, start))
+
+
+def _reminder_due(state: PolicyState) -> float | None:
+    return rules.reminder_due_at(state.next_reminder_at, state.snooze_until)
+
+
+def _first_reminder(level: Level, now: float) -> float | None:
+    return rules.reminder_after(level is Level.CRITICAL, now, now)
+
+
+def _silenced(state: PolicyState) -> PolicyState:
+    return replace(_calm(state), pending_warning=0, seen=True)
+
+
+def _note_fingerprint(state: PolicyState, obs: Observation) -> PolicyState:
+    if obs.fingerprint is None or obs.fingerprint == state.fingerprint:
+        return state
+    if state.fingerprint is not None:  # size/side/margin changed: the snooze no longer applies
+        return replace(state, fingerprint=obs.fingerprint, snooze_until=None)
+    return replace(state, fingerprint=obs.fingerprint)
+
+
+def _end_episode(
+    state: PolicyState, obs: Observation, thresholds: Thresholds, now: float
+) -> tuple[PolicyState, list[Decision]]:
+    ended = replace(_silenced(state), seen=False, fingerprint=None, snooze_until=None)
+    if not _seen(state) or not thresholds.enabled:
+        return ended, []
+    kind = DecisionKind.LIQUIDATED if obs.liquidated else DecisionKind.CLOSED
+    quiet = kind is DecisionKind.CLOSED and state.level is Level.NONE
+    decision = Decision(kind, state.level, obs.distance, state.episode, silent=quiet)
+    return replace(ended, last_sent_at=now), [decision]
+
+
+def _enter(
+    state: PolicyState, level: Level, obs: Observation, now: float, new: bool, opened: bool
+) -> tuple[PolicyState, list[Decision]]:
+    """Enter `level` at `now` (a new episode if `new`); ALERT, or the silent note if `opened`."""
+    entered = replace(
+        _calm(state), level=level, episode=state.episode + int(new), pending_warning=0,
+        entered_at=now, next_reminder_at=_first_reminder(level, now), seen=True,
+    )  # fmt: skip
+    if level is Level.WARNING and not opened and is_snoozed(state, now):
+        return entered, []  # muted; the held reminder catches up after the snooze
+    kind = DecisionKind.OPENED_IN_ZONE if opened else DecisionKind.ALERT
+    decision = Decision(kind, level, obs.distance, entered.episode, silent=opened)
+    return replace(entered, last_sent_at=now), [decision]
+
+
+def _from_none(
+    state: PolicyState, obs: Observation, d: Decimal, w: Decimal, c: Decimal, now: float
+) -> tuple[PolicyState, list[Decision]]:
+    if not obs.fresh:
+        return state, []
+    if d <= c:
+        return _enter(state, Level.CRITICAL, obs, now, True, False)
+    if d > w:
+        return replace(_calm(state), pending_warning=0), []
+    pending = state.pending_warning + (0 if obs.timer else 1)
+    if pending < WARNING_DEBOUNCE:
+        return replace(_calm(state), pending_warning=pending), []
+    return _enter(state, Level.WARNING, obs, now, True, False)
+
+
+def _track_holds(
+    state: PolicyState, obs: Observation, d: Decimal, w_line: Decimal, c_line: Decimal, now: float
+) -> PolicyState:
+    """Start, keep or reset the re-arm holds of a level (stale data resets them)."""
+    critical = state.level is Level.CRITICAL
+    rs = rules.since(state.rearm_since, obs.fresh and d >= (c_line if critical else w_line), now)
+    rw = rules.since(rules.read_since(state.extra), critical and obs.fresh and d >= w_line, now)
+    return _with_rearm_w(replace(state, pending_warning=0, rearm_since=rs), rw)
+
+
+def _recover_or_remind(
+    state: PolicyState, obs: Observation, now: float
+) -> tuple[PolicyState, list[Decision]]:
+    rw = rules.read_since(state.extra)
+    if rules.held(rw if state.level is Level.CRITICAL else state.rearm_since, now):
+        back = replace(_calm(state), last_sent_at=now)
+        return back, [Decision(DecisionKind.RECOVERED, Level.NONE, obs.distance, state.episode)]
+    if state.level is Level.CRITICAL and rw is None and rules.held(state.rearm_since, now):
+        back = replace(
+            state, level=Level.WARNING, entered_at=now, rearm_since=None, last_sent_at=now,
+            next_reminder_at=_first_reminder(Level.WARNING, now),
+        )  # fmt: skip
+        decision = Decision(DecisionKind.RECOVERED, Level.WARNING, obs.distance, state.episode)
+        return back, [decision]
+    due = _reminder_due(state)
+    if due is None or now < due:
+        return state, []
+    entered = now if state.entered_at is None else state.entered_at
+    later = rules.reminder_after(state.level is Level.CRITICAL, entered, now)
+    reminded = replace(state, next_reminder_at=later, last_sent_at=now)
+    return reminded, [Decision(DecisionKind.REMINDER, state.level, obs.distance, state.episode)]

@@ -1,0 +1,96 @@
+"""The rules of the liquidation alert policy, precisely, and their numbers; plus the type-free
+helpers of bot/domain/alert_policy.py (re-arm lines and holds, the reminder grid).
+
+d = distance, W/C = warning/critical threshold, W'/C' = 1.25 × those = the re-arm lines:
+- A zone is entered at d ≤ threshold (inclusive); a hold runs while d ≥ re-arm line (inclusive).
+  d None (no liquidation price) counts as infinitely far: safe, and it re-arms like a far mark.
+- NONE: d ≤ C -> ALERT CRITICAL at once; d ≤ W on 2 consecutive fresh non-timer observations
+  -> ALERT WARNING (stale and timer observations neither count nor break the run). Each starts
+  an episode.
+- WARNING: d ≤ C -> ALERT CRITICAL (same episode). d ≥ W' held 60 s -> RECOVERED (NONE).
+- CRITICAL: d ≥ W' held 60 s -> RECOVERED (NONE), one message; else d ≥ C' held 60 s with d
+  now below W' -> RECOVERED (WARNING). While a W' hold runs, the C' recovery waits for it.
+- A hold needs fresh observations: a stale one resets it. Stale data never alerts, debounces
+  or recovers; reminders (time-based) still fire on it.
+- Reminders sit on a grid from entering the level: WARNING once at +30 min; CRITICAL at +5 …
+  +30 min then every 30 min. After downtime one overdue reminder goes out, then the grid.
+- Snooze holds reminders until it ends (then one goes out if the level still holds) and mutes
+  the WARNING alert (the level is entered silently); CRITICAL alerts, RECOVERED, notes and
+  episode ends go out. A fingerprint change or a close clears it.
+- First fresh look at a position inside a zone: OPENED_IN_ZONE (silent), level entered as if
+  alerted (normal reminders), only deeper levels stay armed. Stale first looks are ignored.
+- closed/liquidated: one CLOSED/LIQUIDATED if the position was seen (LIQUIDATED wins; CLOSED
+  is silent when no level was entered), then everything resets but the episode number.
+- thresholds.enabled False: no decisions at all; the state rests at NONE (a later re-enable
+  alerts normally, debounced).
+For the monitor: a timer observation (Observation.timer, last distance and fresh flag) never
+counts toward the debounce. quiet_band holds while now < next_deadline; its low sits just above
+an inclusive threshold (Decimal.next_plus), its high may be NO_LIMIT (Infinity). next_deadline
+is exact (a snooze end matters only through a held reminder) and, evaluated at, moves later.
+CRITICAL's hold above W' lives in PolicyState.extra[REARM_W_KEY], so stored extras persist it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+REARM_FACTOR = Decimal("1.25")  # a level re-arms at this multiple of its threshold …
+REARM_HOLD = 60.0  # … held this long (seconds, fresh observations only)
+WARNING_DEBOUNCE = 2  # consecutive fresh observations at or below the warning threshold
+WARNING_REMINDER = 1800.0  # the single warning reminder, after entering
+CRITICAL_FAST = 300.0  # critical reminders this often …
+CRITICAL_FAST_FOR = 1800.0  # … for this long after entering, then
+CRITICAL_SLOW = 1800.0  # this often
+GROUP_WINDOW = 5.0  # the monitor groups a chat's level changes within this window
+NO_LIMIT = Decimal("Infinity")  # quiet_band's high when nothing far away can change anything
+REARM_W_KEY = "rearm_warning_since"  # PolicyState.extra: CRITICAL's hold above W' (repr float)
+
+
+def lines(warning: Decimal, critical: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(W, C, W', C'): the zone thresholds and their re-arm lines."""
+    warning = max(warning, critical)  # a misordered pair acts as critical-only
+    return warning, critical, warning * REARM_FACTOR, critical * REARM_FACTOR
+
+
+def since(start: float | None, holding: bool, now: float) -> float | None:
+    """A hold's start after one observation: kept or started while holding, else reset."""
+    return (now if start is None else start) if holding else None
+
+
+def held(start: float | None, now: float) -> bool:
+    """True once a hold started at `start` has lasted REARM_HOLD."""
+    return start is not None and now >= start + REARM_HOLD  # the same sum as the deadline
+
+
+def read_since(extra: dict[str, str]) -> float | None:
+    """The W' hold start kept in a state's extra."""
+    raw = extra.get(REARM_W_KEY)
+    return None if raw is None else float(raw)
+
+
+def with_since(extra: dict[str, str], start: float | None) -> dict[str, str]:
+    """A copy of extra holding `start` as the W' hold start (repr: exact round trip)."""
+    out = {k: v for k, v in extra.items() if k != REARM_W_KEY}
+    if start is not None:
+        out[REARM_W_KEY] = repr(start)
+    return out
+
+
+def reminder_due_at(at: float | None, snooze_until: float | None) -> float | None:
+    """When the next reminder goes out: its grid time, held back to the end of a snooze."""
+    return at if at is None or snooze_until is None else max(at, snooze_until)
+
+
+def reminder_after(critical: bool, entered: float, now: float) -> float | None:
+    """The first reminder time of a level's grid (anchored at `entered`) strictly after now."""
+    if not critical:
+        at = entered + WARNING_REMINDER
+        return at if at > now else None
+    if now - entered < CRITICAL_FAST_FOR:
+        base, step = entered, CRITICAL_FAST
+    else:
+        base, step = entered + CRITICAL_FAST_FOR, CRITICAL_SLOW
+    at = base + step * (max(now - base, 0.0) // step + 1)
+    while at <= now:  # float rounding guard
+        at += step
+    return at
