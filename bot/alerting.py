@@ -1,0 +1,146 @@
+"""The liquidation alert feature's wiring: its service, commands, menu, buttons, and the sink
+that turns the monitor's event batches into Telegram messages.
+
+    service = install_alerts(runtime.services, db)      # before runtime.start()
+    monitor = Monitor(..., sink=make_alert_sink(runtime.services))
+
+The Add button of an alert is a top-up approval bound to the chat's registered user (the one
+who sent /start there, ChatStore.user_id) while that user is still allowed; without one the
+alert shows the suggested amount but no Add button (Refresh makes one for whoever presses it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+from bot.domain.alert_policy import DecisionKind, Level
+from bot.errors import MarginDeskError
+from bot.handlers import callbacks, callbacks_alerts, commands_alerts, register
+from bot.handlers.commands_alerts import ALERTS_KEY
+from bot.handlers.context import Services
+from bot.handlers.keyboards_alerts import AlertButtons, alert_keyboard
+from bot.handlers.render_alerts import AlertCard, alert_message, degraded_notice
+from bot.services.actions import TOPUP
+from bot.services.alert_events import AlertEvent, Batch, DegradedEvent, Sink
+from bot.services.alert_views import TopupOffer
+from bot.services.alerts import AlertService
+from bot.services.notifier import Priority
+from storage.alert_state import AlertStateStore
+from storage.thresholds import ThresholdStore
+from storage.topups import TopupLedger
+
+log = logging.getLogger(__name__)
+OFFER_TIMEOUT = 3.0  # seconds: past this an alert goes out without its Add button
+_OFFERED = (DecisionKind.ALERT, DecisionKind.REMINDER, DecisionKind.OPENED_IN_ZONE)
+_ENDED = (DecisionKind.CLOSED, DecisionKind.LIQUIDATED)
+NO_PRICE = "The top-up could not be priced just now; tap Refresh."
+
+
+def install_alerts(services: Services, db: Database) -> AlertService:
+    """Build the AlertService into services.extras and register /alert, /limits, /snooze,
+    their menu entries, the Snooze/Refresh buttons and the top-up press-time cap check."""
+    service = AlertService(
+        thresholds=ThresholdStore(db), states=AlertStateStore(db), chats=services.chats,
+        ledger=TopupLedger(db), trading=services.trading, margin=services.margin,
+        markets=services.markets, approvals=services.approvals, clock=services.clock,
+    )
+    services.extras[ALERTS_KEY] = service
+    services.approvals.add_precheck(TOPUP, service.check_caps)
+    register.register_feature(commands_alerts.COMMANDS, commands_alerts.MENU)
+    callbacks.register_routes(callbacks_alerts.ROUTES)
+    return service
+
+
+def make_alert_sink(services: Services) -> Sink:
+    """The monitor's sink: one message per chat batch, queued by priority (never awaited)."""
+
+    async def sink(batch: Batch) -> None:
+        chats = sorted({e.chat_id for e in batch})
+        for chat_id in chats:
+            events = [e for e in batch if e.chat_id == chat_id]
+            try:
+                await _send_chat(services, chat_id, events)
+            except Exception:  # one chat's failure must not silence the others
+                log.exception("could not send alerts to chat %s", chat_id)
+
+    return sink
+
+
+def priority_of(events: Sequence[AlertEvent]) -> Priority:
+    """CRITICAL for a critical alert/reminder or a liquidation; WARNING for warnings; else INFO."""
+    if any(e.urgent for e in events):
+        return Priority.CRITICAL
+    alerting = (DecisionKind.ALERT, DecisionKind.REMINDER)
+    if any(e.decision.kind in alerting and e.decision.level >= Level.WARNING for e in events):
+        return Priority.WARNING
+    return Priority.INFO
+
+
+def _latest_per_position(events: Sequence[AlertEvent]) -> list[AlertEvent]:
+    """The newest event of each position, in the order positions first appeared."""
+    latest: dict[tuple[str, str], AlertEvent] = {}
+    for e in events:
+        latest.pop(e.position.key, None)
+        latest[e.position.key] = e
+    return sorted(latest.values(), key=lambda e: events.index(e))
+
+
+async def _send_chat(services: Services, chat_id: int, events: Sequence[object]) -> None:
+    chat = services.chats.get(chat_id)
+    degraded = [e for e in events if isinstance(e, DegradedEvent)]
+    if degraded and chat.info_notes:
+        last = degraded[-1]
+        await services.notifier.send(chat_id, degraded_notice(last.degraded, last.age),
+                                     priority=Priority.INFO, coalesce_key="monitor:feed")
+    alerts = _latest_per_position([e for e in events if isinstance(e, AlertEvent)])
+    priority = priority_of(alerts)
+    if not alerts or (priority is Priority.INFO and not chat.info_notes):
+        return  # the chat turned informational notes off (liquidations are never INFO)
+    allowed = services.settings.bot_allowed_user_ids
+    user = chat.user_id if chat.user_id in allowed else None
+    offers = await asyncio.gather(*(_offer(services, chat_id, user, e) for e in alerts))
+    cards = [_card(e, o) for e, o in zip(alerts, offers, strict=True)]
+    buttons = [AlertButtons(e.position.symbol, o.token if isinstance(o, TopupOffer) else None,
+                            o.amount if isinstance(o, TopupOffer) else None)
+               for e, o in zip(alerts, offers, strict=True) if e.decision.kind not in _ENDED]
+    with_add = any(b.token for b in buttons)
+    text = alert_message(cards, services.timings.margin_approval_ttl if with_add else None)
+    key = alerts[0].position.key
+    await services.notifier.send(
+        chat_id, text, priority=priority, keyboard=alert_keyboard(buttons),
+        coalesce_key=f"alert:{key[0]}:{key[1]}" if len(alerts) == 1 else None,
+        disable_notification=all(e.decision.silent for e in alerts),
+    )
+
+
+async def _offer(
+    services: Services, chat_id: int, user: int | None, event: AlertEvent
+) -> TopupOffer | str | None:
+    """The live top-up offer for an alert, or a note saying why there is none."""
+    if event.decision.kind not in _OFFERED or event.position.position_qty == 0:
+        return None
+    service = services.extras.get(ALERTS_KEY)
+    if not isinstance(service, AlertService):
+        return None
+    try:
+        offer = service.offer(chat_id, user, event.position.symbol, event.thresholds.warning)
+        return await asyncio.wait_for(offer, OFFER_TIMEOUT)
+    except (MarginDeskError, TimeoutError) as exc:
+        log.warning("no top-up offer for chat %s %s: %s", chat_id, event.position.symbol, exc)
+        return NO_PRICE
+
+
+def _card(event: AlertEvent, offer: TopupOffer | str | None) -> AlertCard:
+    d, t = event.decision, event.thresholds
+    return AlertCard(
+        d.kind.value, d.level, event.position.symbol, event.position,
+        event.market or (offer.view.market if isinstance(offer, TopupOffer) else None),
+        event.mark, event.liq, event.distance if event.distance is not None else d.distance,
+        t.warning, t.critical,
+        offer.suggestion if isinstance(offer, TopupOffer) else None,
+        offer if isinstance(offer, str) else None,
+    )

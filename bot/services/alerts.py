@@ -1,0 +1,225 @@
+"""Liquidation alert settings and the one-tap top-up, for commands, buttons and the alert sink.
+
+Thresholds and on/off live in storage.thresholds (percent points), snoozes in storage.alert_state
+(so the monitor sees them), caps in storage.chats. A top-up is a margin ADD approval of kind
+"topup": it runs through the same press path as /margin add, and its caps are checked again
+at press time (`check_caps`, installed as the approvals pre-check for that kind).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.domain.margin import funding_adjustment
+from bot.domain.models import MarginAction, MarginMode
+from bot.domain.topup import TopupSuggestion, suggest_topup
+from bot.domain.views import MarginQuote, PositionView
+from bot.errors import UserInputError
+from bot.services.actions import TOPUP
+from bot.services.alert_views import (
+    AlertOverview,
+    Keep,
+    LimitsView,
+    SnoozeResult,
+    ThresholdChange,
+    TopupOffer,
+    WatchedPosition,
+)
+from bot.services.approvals import ApprovalService
+from bot.services.margin import MarginService
+from bot.services.markets import MarketDirectory
+from bot.services.trading import TradingService
+from bot.timing import Clock
+from storage.alert_state import AlertStateStore
+from storage.approvals import Approval
+from storage.chats import ChatStore
+from storage.thresholds import Thresholds, ThresholdStore
+from storage.topups import TopupLedger
+
+MAX_WARN_PCT = Decimal(50)
+SNOOZE_MIN, SNOOZE_MAX = 15 * 60, 24 * 3600
+HUNDRED = Decimal(100)
+ISOLATED = MarginMode.ISOLATED.value
+
+
+class AlertService:
+    """Reads and changes a chat's alert settings; prices and approves one-tap top-ups."""
+
+    def __init__(
+        self, *, thresholds: ThresholdStore, states: AlertStateStore, chats: ChatStore,
+        ledger: TopupLedger, trading: TradingService, margin: MarginService,
+        markets: MarketDirectory, approvals: ApprovalService, clock: Clock,
+    ) -> None:  # fmt: skip
+        self._thresholds, self._states, self._chats = thresholds, states, chats
+        self._ledger, self._trading, self._margin = ledger, trading, margin
+        self._markets, self._approvals, self._clock = markets, approvals, clock
+
+    # ---- thresholds and on/off ---------------------------------------------------------
+    async def set_thresholds(
+        self, chat_id: int, symbol_text: str | None, warn_pct: Decimal,
+        critical_pct: Decimal | None,
+    ) -> ThresholdChange:  # fmt: skip
+        """Set the chat default (symbol None) or one symbol's levels; 0 < critical < warn ≤ 50."""
+        symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
+        current = (self._thresholds.effective(chat_id, symbol) if symbol
+                   else self._thresholds.default(chat_id))
+        critical = critical_pct
+        if critical is None:  # keep the current critical level while it still fits
+            critical = current.critical_pct if current.critical_pct < warn_pct else warn_pct / 2
+        _validate(warn_pct, critical)
+        if symbol is None:
+            self._thresholds.set_default(chat_id, warn_pct, critical)
+            after = self._thresholds.default(chat_id)
+        else:
+            self._thresholds.set_symbol(chat_id, symbol, warn_pct, critical)
+            after = self._thresholds.effective(chat_id, symbol)
+        return ThresholdChange(symbol, after, critical_pct is not None)
+
+    async def set_enabled(self, chat_id: int, symbol_text: str, enabled: bool) -> ThresholdChange:
+        """Stop or resume alerts for one symbol in this chat."""
+        symbol = (await self._markets.resolve(symbol_text)).symbol
+        self._thresholds.set_enabled(chat_id, symbol, enabled)
+        return ThresholdChange(symbol, self._thresholds.effective(chat_id, symbol))
+
+    def thresholds_for(self, chat_id: int, symbol: str) -> Thresholds:
+        """The levels that apply to this (exchange) symbol in this chat."""
+        return self._thresholds.effective(chat_id, symbol)
+
+    # ---- snooze ------------------------------------------------------------------------
+    async def snooze(
+        self, chat_id: int, symbol_text: str, seconds: int | None, *,
+        require_position: bool = True,
+    ) -> SnoozeResult:  # fmt: skip
+        """Mute reminders for this chat's isolated position for `seconds` (None clears).
+
+        The Snooze button skips the position check: it sits on an alert about that position.
+        """
+        market = await self._markets.resolve(symbol_text)
+        now = self._clock.time()
+        if seconds is None:
+            self._states.set_snooze(chat_id, market.symbol, ISOLATED, None, now)
+            return SnoozeResult(market.symbol, None, None)
+        if not SNOOZE_MIN <= seconds <= SNOOZE_MAX:
+            raise UserInputError("a snooze lasts from 15m to 24h, e.g. /snooze ETH 1h")
+        if require_position and await self._trading.position(
+            market.symbol, MarginMode.ISOLATED
+        ) is None:
+            raise UserInputError(f"there is no open isolated {market.base} position to snooze")
+        until = now + seconds
+        self._states.set_snooze(chat_id, market.symbol, ISOLATED, until, now)
+        return SnoozeResult(market.symbol, until, seconds)
+
+    # ---- caps --------------------------------------------------------------------------
+    def limits(self, chat_id: int) -> LimitsView:
+        """This chat's top-up caps and what the rolling 24 h window has used."""
+        chat = self._chats.get(chat_id)
+        now = self._clock.time()
+        return LimitsView(
+            chat.per_action_cap, chat.per_day_cap, self._ledger.spent(chat_id, now),
+            self._ledger.headroom(chat_id, chat.per_day_cap, now),
+        )
+
+    def set_limits(
+        self, chat_id: int, per_action: Decimal | Keep | None, per_day: Decimal | Keep | None
+    ) -> LimitsView:
+        """Set the caps (None switches one off, KEEP leaves it as it is)."""
+        chat = self._chats.get(chat_id)
+        action = chat.per_action_cap if isinstance(per_action, Keep) else per_action
+        day = chat.per_day_cap if isinstance(per_day, Keep) else per_day
+        for cap in (action, day):
+            if isinstance(cap, Decimal) and cap <= 0:
+                raise UserInputError("a cap must be more than 0 USDC, or off")
+        self._chats.set_limits(chat_id, action, day)
+        return self.limits(chat_id)
+
+    async def check_caps(self, approval: Approval) -> None:
+        """Press-time check of a top-up against the chat's caps as they are now."""
+        amount = approval.amount or Decimal(0)
+        chat = self._chats.get(approval.chat_id)
+        if chat.per_action_cap is not None and amount > chat.per_action_cap:
+            raise UserInputError(f"{amount} USDC is above your per-action limit of "
+                                 f"{chat.per_action_cap} USDC (/limits); nothing was sent")
+        left = self._ledger.headroom(approval.chat_id, chat.per_day_cap, self._clock.time(),
+                                     exclude_token=approval.token)  # fmt: skip
+        if left is not None and amount > left:
+            raise UserInputError(f"your per-day top-up limit has only {left} USDC left "
+                                 "(/limits); nothing was sent")
+
+    # ---- /alert ------------------------------------------------------------------------
+    async def overview(self, chat_id: int) -> AlertOverview:
+        """Thresholds, overrides, caps and every isolated position's distance now."""
+        now = self._clock.time()
+        watched = []
+        for view in await self._trading.positions():
+            p = view.position
+            if p.margin_mode is not MarginMode.ISOLATED:
+                continue
+            state = self._states.get(chat_id, p.symbol, ISOLATED)
+            until = state.snooze_until if state and state.snooze_until else None
+            watched.append(WatchedPosition(view, self._thresholds.effective(chat_id, p.symbol),
+                                           until if until and until > now else None))
+        return AlertOverview(
+            self._thresholds.default(chat_id), tuple(self._thresholds.overrides(chat_id)),
+            tuple(watched), self.limits(chat_id), now,
+        )
+
+    # ---- top-ups -----------------------------------------------------------------------
+    async def quote_topup(
+        self, chat_id: int, symbol_text: str
+    ) -> tuple[MarginQuote | None, TopupSuggestion]:
+        """The suggested top-up for this chat's isolated position, from live figures."""
+        offer = await self.offer(chat_id, None, symbol_text)
+        return offer.quote, offer.suggestion
+
+    async def offer(
+        self, chat_id: int, user_id: int | None, symbol_text: str,
+        warning: Decimal | None = None,
+    ) -> TopupOffer:  # fmt: skip
+        """Price the top-up from the live position; with a user, also create its approval.
+
+        warning (a fraction) overrides the chat's level, e.g. the one an alert was raised at.
+        """
+        market = await self._markets.resolve(symbol_text)
+        view = await self._trading.position(market.symbol, MarginMode.ISOLATED)
+        if view is None:
+            raise UserInputError(f"there is no open isolated {market.base} position")
+        return await self.offer_for(chat_id, user_id, view, warning)
+
+    async def offer_for(
+        self, chat_id: int, user_id: int | None, view: PositionView,
+        warning: Decimal | None = None,
+    ) -> TopupOffer:  # fmt: skip
+        """Price the top-up for a position just read from the exchange (see `offer`)."""
+        p = view.position
+        ticker = await self._markets.ticker(p.symbol)
+        funding = funding_adjustment(
+            p.position_qty, ticker.sum_unitary_funding, p.last_sum_unitary_funding
+        )
+        levels = self._thresholds.effective(chat_id, p.symbol)
+        chat = self._chats.get(chat_id)
+        suggestion = suggest_topup(
+            view.market, p, ticker.mark_price, funding,
+            levels.warn_pct / HUNDRED if warning is None else warning,
+            await self._margin.max_allowed(p, MarginAction.ADD), chat.per_action_cap,
+            self._ledger.headroom(chat_id, chat.per_day_cap, self._clock.time()),
+        )
+        offer = TopupOffer(view, ticker.mark_price, levels, suggestion)
+        if suggestion.amount is None:
+            return offer
+        quote = await self._margin.quote_for(p, MarginAction.ADD, suggestion.amount)
+        approval = None if user_id is None else self.approval_for_topup(chat_id, user_id, quote)
+        return TopupOffer(view, ticker.mark_price, levels, suggestion, quote, approval)
+
+    def approval_for_topup(self, chat_id: int, user_id: int, quote: MarginQuote) -> Approval:
+        """A 120 s single-use approval of kind "topup" for exactly this quote."""
+        return self._approvals.for_margin(chat_id, user_id, quote, source="alert", kind=TOPUP)
+
+
+def _validate(warn: Decimal, critical: Decimal) -> None:
+    if warn <= 0 or critical <= 0:
+        raise UserInputError("alert levels must be more than 0 %")
+    if warn > MAX_WARN_PCT:
+        raise UserInputError(f"the warning level can be at most {MAX_WARN_PCT} %")
+    if critical >= warn:
+        raise UserInputError(f"the critical level ({critical} %) must be smaller than the "
+                             f"warning level ({warn} %): closer to liquidation")
