@@ -30,6 +30,7 @@ class Timings:
     mark_stale_after: float = 5.0
     stale_poll_interval: float = 2.0
     degraded_after: float = 15.0
+    funding_poll_interval: float = 60.0  # REST read of sum_unitary_funding while WS is healthy
     # notifier (Telegram: ~1 msg/s per chat, 20/min per group, ~30/s overall)
     notify_per_chat_interval: float = 1.0
     notify_group_per_minute: int = 20
@@ -37,6 +38,7 @@ class Timings:
     notify_max_retries: int = 5  # timeouts / network errors before a message is reported failed
     notify_retry_base: float = 1.0
     notify_retry_max: float = 30.0
+    notify_max_in_flight: int = 16  # concurrent Bot API calls: ~30/s even at 300 ms a call
     # paper exchange
     paper_tick_interval: float = 1.0
     paper_ws_ping_interval: float = 10.0

@@ -1,0 +1,297 @@
+"""The liquidation monitor: watches every isolated position for every chat and emits alert events.
+
+    monitor = Monitor(db, sink, client=link.client, clock=clock, websocket=link.ws_public_url
+                      is not None, poll_seconds=settings.monitor_poll_seconds)  # fmt: skip
+    task = asyncio.create_task(monitor.run(link.ws_public_url, link.ws_private_url, link.signer))
+
+Watched: every (chat, isolated position) where the chat started the bot, has alerts on, and has
+the symbol enabled. Inputs are pushes (`on_stream_event`), REST reads (`poll_once`) and timers
+(`tick`); each evaluates only the watches whose state can change (watch_index), persists the
+states that changed, and hands decisions to the sink grouped per chat (alert_events.Grouper).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlite_utils import Database
+
+from bot.domain import alert_policy
+from bot.domain.alert_policy import Observation, PolicyState, Thresholds
+from bot.domain.models import MarginMode, MarketInfo, Position, PositionsSnapshot, Ticker
+from bot.orderly.stream import (
+    ConnectionEvent,
+    ConnectionState,
+    LiquidationEvent,
+    MarkPricesEvent,
+    OrderlyStream,
+    PositionsEvent,
+    StreamEvent,
+)
+from bot.services.alert_events import GROUP_WINDOW, Batch, Grouper, Sink
+from bot.services.liq_book import LiqBook, PosKey
+from bot.services.monitor_feed import FeedHealth
+from bot.services.watch_index import WatchIndex
+from bot.services.watch_set import WatchSet
+from bot.timing import DEFAULT_TIMINGS, Clock, Timings
+
+log = logging.getLogger(__name__)
+ISOLATED = MarginMode.ISOLATED
+MARK_TOPICS = ("markprices",)
+PRIVATE_TOPICS = ("position", "liquidationsaccount")
+WatchView = tuple[Position, Decimal | None, PolicyState, Thresholds]
+
+
+class RestFeed(Protocol):
+    """The REST calls the monitor needs (OrderlyClient has them)."""
+
+    async def get_positions(self) -> PositionsSnapshot: ...
+    async def get_tickers(self) -> list[Ticker]: ...
+    async def get_markets(self) -> list[MarketInfo]: ...
+
+
+class Monitor:
+    """Decides, per chat and isolated position, when to alert; emits events to an async sink."""
+
+    def __init__(
+        self,
+        db: Database,
+        sink: Sink,
+        *,
+        clock: Clock,
+        client: RestFeed | None = None,
+        timings: Timings = DEFAULT_TIMINGS,
+        poll_seconds: float = 5.0,
+        websocket: bool = True,
+        markets: Iterable[MarketInfo] = (),
+        policy: Any = alert_policy,  # anything with evaluate / quiet_band / next_deadline
+        group_window: float = GROUP_WINDOW,
+    ) -> None:
+        self._sink, self._clock, self._client, self._timings = sink, clock, client, timings
+        self._book = LiqBook({m.symbol: m for m in markets})
+        self._index = WatchIndex()
+        self._watches = WatchSet(db, self._book, self._index, policy)
+        self._feed = FeedHealth(timings, poll_seconds, websocket, clock.monotonic())
+        self._grouper = Grouper(group_window)
+        self._pushes = 0  # position pushes seen: a REST answer that raced one is dropped
+        self._wake = asyncio.Event()
+        self._started = False
+
+    # ---- what /status and /alert read ---------------------------------------------------------
+
+    def feed_age(self) -> float | None:
+        """Seconds since the last fresh mark price; None before the first."""
+        return self._feed.age(self._clock.monotonic())
+
+    def watched_count(self) -> int:
+        """How many (chat, isolated position) pairs are watched."""
+        return len(self._watches)
+
+    def snapshot(self, chat_id: int) -> list[WatchView]:
+        """This chat's watched positions (with the monitor's mark and liq price), by symbol."""
+        return [(self._book.view(w.pos), self._book.distance(w.pos), w.state, w.thresholds)
+                for w in self._watches.of_chat(chat_id)]  # fmt: skip
+
+    # ---- inputs -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load chats, thresholds and stored alert states; read markets and positions over REST."""
+        self._watches.load()
+        self._started = True
+        if self._client is not None:
+            markets = None if self._book.markets else await self._read(self._client.get_markets)
+            self._book.markets.update({m.symbol: m for m in markets or ()})
+            await self.poll_once()
+
+    async def on_stream_event(self, event: StreamEvent, *, private: bool = False) -> None:
+        """Take one push from a stream (marks, positions, liquidations, connection changes)."""
+        now, now_m = self._clock.time(), self._clock.monotonic()
+        if isinstance(event, MarkPricesEvent):
+            self._feed.last_push_at = now_m
+            for mp in event.prices:
+                self._on_mark(mp.symbol, mp.price, now, now_m)
+        elif isinstance(event, PositionsEvent):
+            self._pushes += 1
+            self._apply_positions(event.positions, now)
+        elif isinstance(event, LiquidationEvent):
+            self._pushes += 1
+            for liq in event.liquidations:
+                if liq.margin_mode is ISOLATED:
+                    self._end((liq.symbol, ISOLATED), now, liquidated=True)
+        elif isinstance(event, ConnectionEvent) and private:
+            up = event.state is ConnectionState.CONNECTED
+            if up and self._feed.private_up is not True:
+                self._feed.positions_wanted = True  # pushes may have been missed meanwhile
+            self._feed.private_up = up
+        await self._drain()
+
+    async def poll_once(self, *, marks: bool = True, positions: bool = True) -> None:
+        """Read marks and funding and/or positions over REST, and take them like pushes."""
+        if self._client is None:
+            return
+        started = self._feed.last_poll_at = self._clock.monotonic()
+        pushes, push_at = self._pushes, self._feed.last_push_at
+        tickers = await self._read(self._client.get_tickers) if marks else None
+        snap = await self._read(self._client.get_positions) if positions else None
+        now, now_m = self._clock.time(), self._clock.monotonic()
+        if tickers is not None:
+            self._feed.last_funding_at = started
+            self._apply_funding(tickers, now)
+            if self._feed.last_push_at == push_at:  # else the stream gave newer marks meanwhile
+                for t in tickers:
+                    self._on_mark(t.symbol, t.mark_price, now, now_m)
+        if snap is not None and self._pushes == pushes:
+            self._feed.positions_wanted = False
+            self._apply_positions(snap.positions, now)
+        await self._drain()
+
+    async def tick(self) -> None:
+        """Run what time makes due: REST fallback, reminders and holds, degraded notes, batches."""
+        now_m = self._clock.monotonic()
+        plan = self._feed.poll_plan(now_m)
+        if plan is not None:
+            await self.poll_once(marks=plan[0], positions=plan[1])
+        elif self._client is not None and self._feed.websocket and self._feed.funding_due(now_m):
+            self._feed.last_funding_at = now_m  # marks come from the stream; only funding here
+            tickers = await self._read(self._client.get_tickers)
+            self._apply_funding(tickers or (), self._clock.time())
+        now, now_m = self._clock.time(), self._clock.monotonic()
+        for key in self._index.due(now):
+            watch = self._watches.get(key)
+            if watch is not None:
+                fresh = self._feed.fresh(self._book.mark_at.get(watch.pos[0]), now_m)
+                obs = self._watches.observe(watch.pos, fresh=fresh, timer=True)
+                self._watches.evaluate(watch, obs, now)
+        if self._feed.should_degrade(now_m):
+            self._watches.out.extend(self._feed.degrade(self._watches.chats(), now_m))
+        await self._drain()
+
+    async def reload_chat(self, chat_id: int) -> None:
+        """Re-read a chat's settings, thresholds and states (call after /start, /alert, /snooze)."""
+        self._watches.persist(self._clock.time())
+        self._watches.reload_chat(chat_id, self._clock.time())
+        await self._drain()
+
+    # ---- production loop ----------------------------------------------------------------------
+
+    async def run(
+        self, public_url: str | None = None, private_url: str | None = None, signer: Any = None,
+        *, stream_factory: Callable[..., Any] = OrderlyStream,
+    ) -> None:  # fmt: skip
+        """Start, follow the streams (when WebSocket is on) and tick until cancelled."""
+
+        async def on_private(event: StreamEvent) -> None:
+            await self.on_stream_event(event, private=True)
+
+        common, streams = {"clock": self._clock, "timings": self._timings}, []
+        if self._feed.websocket and public_url:
+            streams.append(stream_factory(public_url, topics=MARK_TOPICS,
+                                          on_message=self.on_stream_event, **common))  # fmt: skip
+        if self._feed.websocket and private_url:
+            self._feed.private_up = False
+            streams.append(stream_factory(private_url, signer=signer, topics=PRIVATE_TOPICS,
+                                          on_message=on_private, **common))  # fmt: skip
+        if not self._started:
+            await self.start()
+        tasks = [asyncio.create_task(s.run(), name="monitor-stream") for s in streams]
+        try:
+            while True:
+                try:
+                    await self.tick()
+                except Exception:  # one bad round must not end the watching
+                    log.exception("monitor tick failed")
+                await self._nap()
+        finally:
+            for s in streams:
+                with contextlib.suppress(Exception):
+                    await s.stop()
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._watches.persist(self._clock.time())
+            for batch in self._grouper.flush_all():
+                await self._send(batch)
+
+    async def _nap(self) -> None:
+        """Sleep until the next timer or batch is due (at most 1 s), or until woken."""
+        deadline, due = self._index.next_deadline(), self._grouper.next_due()
+        wait = min(1.0, 1.0 if deadline is None else deadline - self._clock.time(),
+                   1.0 if due is None else due - self._clock.monotonic())  # fmt: skip
+        self._wake.clear()
+        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel racing the wake-up
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.01, wait)):
+                await self._wake.wait()
+
+    # ---- internals ----------------------------------------------------------------------------
+
+    async def _read(self, call: Callable[[], Any]) -> Any:
+        try:
+            return await call()
+        except Exception as exc:  # the next poll tries again; staleness is judged by time
+            log.warning("monitor: REST %s failed: %s", getattr(call, "__name__", "read"), exc)
+            return None
+
+    def _on_mark(self, symbol: str, price: Decimal, now: float, now_m: float) -> None:
+        if price <= 0:
+            return
+        self._watches.out.extend(self._feed.recover(now_m))
+        self._feed.last_mark_at = now_m
+        self._book.set_mark(symbol, price, now_m)
+        for key in self._index.crossed(symbol, price):
+            watch = self._watches.get(key)
+            if watch is not None:
+                self._watches.evaluate(watch, self._watches.observe(watch.pos), now)
+
+    def _apply_funding(self, tickers: Sequence[Ticker], now: float) -> None:
+        for t in tickers:
+            for pos in self._book.set_funding(t.symbol, t.sum_unitary_funding):
+                self._watches.evaluate_position(pos, now)
+
+    def _apply_positions(self, positions: Iterable[Position], now: float) -> None:
+        """Replace the account's isolated positions: evaluate new/changed ones, end gone ones."""
+        rows = {p.key: p for p in positions if p.margin_mode is ISOLATED and p.position_qty != 0}
+        for pos in [k for k in self._book.held if k not in rows]:
+            self._end(pos, now, liquidated=False)
+        for pos, row in rows.items():
+            new = pos not in self._book.held
+            if self._book.upsert(row):
+                if new:
+                    self._watches.bind(pos)
+                self._watches.evaluate_position(pos, now)
+        self._watches.settle_orphans()
+
+    def _end(self, pos: PosKey, now: float, *, liquidated: bool) -> None:
+        """The position closed or was liquidated: one last decision per chat, then forget it."""
+        if pos not in self._book.held:
+            return
+        last = self._watches.observe(pos)
+        obs = Observation(last.distance, fingerprint=last.fingerprint, closed=not liquidated,
+                          liquidated=liquidated)  # fmt: skip
+        self._watches.end(pos, obs, now)
+        self._book.remove(pos)
+
+    async def _drain(self) -> None:
+        """Persist what changed, then pass new events through the grouper to the sink."""
+        self._watches.persist(self._clock.time())
+        now_m = self._clock.monotonic()
+        events, self._watches.out = self._watches.out, []
+        batches: list[Batch] = []
+        for event in events:
+            batches.extend(self._grouper.add(event, now_m))
+        batches.extend(self._grouper.due(now_m))
+        for batch in batches:
+            await self._send(batch)
+        if events:
+            self._wake.set()  # the run loop re-plans its nap around new batches and timers
+
+    async def _send(self, batch: Batch) -> None:
+        try:
+            await self._sink(batch)
+        except Exception:  # the sink's failure must not end the watching
+            log.exception("monitor sink failed on a batch for chat %s", batch[0].chat_id)
