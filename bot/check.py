@@ -72,9 +72,10 @@ async def _check_key(
         client_info = await client.get_client_info()
         keys = await client.get_key_info()
     except ExchangeRejected as exc:
+        said = f"; the exchange said: {exc.message}" if exc.message else ""
         report.add(
             Level.FAIL,
-            f"the exchange refused the key ({exc.explanation}); "
+            f"the exchange refused the key ({exc.explanation}{said}); "
             "check ORDERLY_ACCOUNT_ID, ORDERLY_KEY and ORDERLY_SECRET",
         )
         return
@@ -109,14 +110,18 @@ async def _check_key(
         report.add(Level.OK, f"key valid until {expires} ({days_left:.0f} days)")
 
 
-def check_database(open_db: Callable[[], object], path: str, report: CheckReport) -> None:
-    """Open and migrate the database, reporting a failure as one actionable line."""
+def check_database(open_db: Callable[[], object], path: str, report: CheckReport) -> bool:
+    """Open and migrate the database, reporting a failure as one actionable line; True if ok."""
     try:
-        open_db()
+        db = open_db()
     except Exception as exc:  # any sqlite or OS error is a finding, not a crash
         report.add(Level.FAIL, f"database {path}: {exc}; check BOT_DB_PATH and permissions")
-        return
+        return False
+    close = getattr(getattr(db, "conn", None), "close", None)
+    if callable(close):
+        close()
     report.add(Level.OK, f"database {path} opened and migrated")
+    return True
 
 
 def config_problem(exc: Exception) -> str:

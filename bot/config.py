@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,9 @@ REST_URLS = {
     Network.MAINNET: "https://api.orderly.org",
     Network.TESTNET: "https://testnet-api.orderly.org",
 }
+_USER_ID = re.compile(r"[0-9]{1,20}")
+# A served paper exchange (`margin-desk paper-exchange`) has its streams on the REST host.
+PAPER_WS_PATHS = ("/ws/stream", "/v2/ws/private/stream")
 WS_PUBLIC_URLS = {
     Network.MAINNET: "wss://ws-evm.orderly.org/ws/stream",
     Network.TESTNET: "wss://testnet-ws-evm.orderly.org/ws/stream",
@@ -57,12 +61,14 @@ class Settings(BaseSettings):
     def _parse_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
-            try:
-                return frozenset(int(p) for p in parts)
-            except ValueError as exc:
+            # int() alone would also take "1_000", "+5" or non-ASCII digits
+            bad = [p for p in parts if not _USER_ID.fullmatch(p)]
+            if bad:
                 raise ValueError(
-                    "BOT_ALLOWED_USER_IDS must be comma-separated numeric Telegram user ids"
-                ) from exc
+                    "BOT_ALLOWED_USER_IDS must be comma-separated numeric Telegram user ids, "
+                    f"not {bad[0]!r}"
+                )
+            return frozenset(int(p) for p in parts)
         if isinstance(value, int):
             return frozenset({value})
         return value
@@ -87,19 +93,25 @@ class Settings(BaseSettings):
     def rest_url(self) -> str | None:
         """REST base for a real network (None in paper mode unless overridden)."""
         if self.orderly_base_url:
-            return self.orderly_base_url.rstrip("/")
+            return self.orderly_base_url.strip().rstrip("/")
         return REST_URLS.get(self.orderly_network)
 
     def ws_public_url(self) -> str | None:
         """Public stream base (account id appended later); None when WebSocket is off."""
-        return self._ws(self.orderly_ws_public_url, WS_PUBLIC_URLS)
+        return self._ws(self.orderly_ws_public_url, WS_PUBLIC_URLS, PAPER_WS_PATHS[0])
 
     def ws_private_url(self) -> str | None:
-        return self._ws(self.orderly_ws_private_url, WS_PRIVATE_URLS)
+        """Private stream base (account id appended later); None when WebSocket is off."""
+        return self._ws(self.orderly_ws_private_url, WS_PRIVATE_URLS, PAPER_WS_PATHS[1])
 
-    def _ws(self, override: str | None, table: dict[Network, str]) -> str | None:
-        if override is not None:
-            return None if override.strip().lower() == "off" else override.rstrip("/")
+    def _ws(self, override: str | None, table: dict[Network, str], paper_path: str) -> str | None:
+        if not self.websocket_enabled:
+            return None
+        if override is not None and override.strip():
+            return override.strip().rstrip("/")
+        if self.is_paper and self.orderly_base_url:
+            base = self.orderly_base_url.strip().rstrip("/")
+            return re.sub(r"^http", "ws", base, count=1) + paper_path
         return table.get(self.orderly_network)
 
     @property

@@ -8,7 +8,11 @@ from collections.abc import Iterable
 
 # Telegram bot tokens look like 123456:ABC-…; they also appear inside Bot API URLs.
 _TOKEN_RE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
-_SIGNATURE_RE = re.compile(r"(orderly-signature['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9+/_=-]+", re.I)
+# `orderly-signature` headers, and `sign` in a private-stream auth event or URL query.
+_SIGNATURE_RE = re.compile(
+    r"((?:orderly-signature|\bsign)['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9+/_=-]+", re.I
+)
+_KEY_PREFIX = "ed25519:"  # a secret may be configured with it and used without it, or vice versa
 REDACTED = "[redacted]"
 
 
@@ -17,7 +21,8 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        variants = {v for s in secrets for v in (s, s.removeprefix(_KEY_PREFIX)) if v}
+        self._secrets = sorted({v for v in variants if len(v) >= 6}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -26,13 +31,16 @@ class RedactingFilter(logging.Filter):
         return _SIGNATURE_RE.sub(lambda m: m.group(1) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message, broken = record.getMessage(), False
+        except Exception:  # a bad format must neither raise at the call site nor print raw args
+            message, broken = f"{record.msg} {record.args!r}", True
         cleaned = self.redact(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
-        if cleaned != message:
+        if broken or cleaned != message:
             record.msg, record.args = cleaned, None
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -71,11 +72,18 @@ async def exchange_link(
         from bot.paper.runner import PaperExchange
 
         data_dir = settings.bot_db_path.parent
-        async with PaperExchange(
-            data_dir=data_dir,
-            start_balance=settings.paper_start_balance,
-            simulate_market=simulate_market,
-        ) as paper:
+        try:
+            exchange = PaperExchange(
+                data_dir=data_dir,
+                start_balance=settings.paper_start_balance,
+                simulate_market=simulate_market,
+            )
+        except (OSError, sqlite3.Error) as exc:  # the paper state lives beside the database
+            raise ConfigError(
+                f"the paper exchange cannot keep its state in {data_dir} ({exc}); "
+                "check BOT_DB_PATH and permissions"
+            ) from None
+        async with exchange as paper:
             signer = paper.credentials.signer()
             ws_on = settings.websocket_enabled
             client = OrderlyClient(paper.base_url, signer, clock=clock, timings=timings)

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import logging
 import random
+import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -228,7 +229,10 @@ async def serve_forever(
     port: int, data_dir: Path, start_balance: Decimal | int, *, host: str = "127.0.0.1",
     out: TextIO | None = None,
 ) -> None:
-    """Serve until cancelled, first printing the credential lines and then the URL overrides."""
+    """Serve until cancelled or SIGTERM, first printing the credential lines and URL overrides.
+
+    Either way the exchange shuts down cleanly and saves its state (SIGTERM returns normally).
+    """
     stream = out or sys.stdout
     exchange = PaperExchange(data_dir, port=port, host=host, start_balance=start_balance)
     async with exchange:
@@ -239,4 +243,21 @@ async def serve_forever(
             f"ORDERLY_WS_PRIVATE_URL={exchange.ws_private_url}",
         ]
         print("\n".join(lines), file=stream, flush=True)
-        await asyncio.Event().wait()
+        stop = asyncio.Event()
+        with _on_sigterm(stop.set):
+            await stop.wait()
+
+
+@contextlib.contextmanager
+def _on_sigterm(callback: Callable[[], None]) -> Iterator[None]:
+    """Run callback on SIGTERM while inside (where the loop can take signals: main thread, Unix)."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, callback)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
@@ -90,6 +90,10 @@ class PaperApi:
     async def dispatch(
         self, request: Request, route: str, handler: r.Handler, private: bool, scope: str | None
     ) -> Response:
+        try:  # read before any delay: a client that gives up must not undo its request
+            raw = await request.body()
+        except ClientDisconnect:  # gone before its body arrived: nothing to apply or answer
+            return Response(status_code=499)
         delay = self.faults.take_delay()
         if delay:
             await asyncio.sleep(delay)
@@ -99,7 +103,7 @@ class PaperApi:
             return error_response(code, f"fault injected (HTTP {forced})", forced)
         write = request.method != "GET"
         try:
-            data = self.call(request, await request.body(), route, handler, private, scope)
+            data = self.call(request, raw, route, handler, private, scope)
         except EngineError as exc:
             data = exc
         except Exception:  # a bug must still answer in Orderly's shape, and never leak a trace
