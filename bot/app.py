@@ -49,7 +49,13 @@ def build_services(
     audit = AuditLog(db)
     approvals = ApprovalService(ApprovalStore(db), audit, trading, margin, clock, timings)
     chats = ChatStore(db)
-    notifier = Notifier(bot, clock=clock)
+    notifier = Notifier(
+        bot, clock=clock, per_chat_interval=timings.notify_per_chat_interval,
+        group_per_minute=timings.notify_group_per_minute,
+        global_per_second=timings.notify_global_per_second,
+        max_retries=timings.notify_max_retries, retry_base=timings.notify_retry_base,
+        retry_max=timings.notify_retry_max, max_in_flight=timings.notify_max_in_flight,
+    )
     status = StatusService(settings, client, link.signer.account_id, clock)
     return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
                     audit, chats, notifier, status, {})

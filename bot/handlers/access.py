@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers import render
-from bot.handlers.context import services_of
+from bot.handlers.context import answer_quietly, services_of
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,9 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is not None:
         if user is None or user.id not in allowed:
             log.warning("refused a button press from user %s", user.id if user else "?")
-            await query.answer(render.stranger_toast(user.id if user else None), show_alert=True)
+            await answer_quietly(
+                query, render.stranger_toast(user.id if user else None), show_alert=True
+            )
             raise ApplicationHandlerStop
         return
     message = update.message

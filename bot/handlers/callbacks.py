@@ -6,6 +6,9 @@ edited with the outcome, so a slow exchange never makes Telegram time the query 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
@@ -16,7 +19,9 @@ from bot.handlers.keyboards import CallbackData
 from storage.approvals import ClaimFailure
 
 # Refusals that end the card for its owner: show the outcome in place and drop the buttons.
-_CARD_ENDING = (ClaimFailure.EXPIRED, ClaimFailure.ALREADY_USED, ClaimFailure.CANCELLED)
+# Not ALREADY_USED: the press that won edits the card with the result, and a double tap's
+# message is a snapshot from before that edit, so editing it again would hide the result.
+_CARD_ENDING = (ClaimFailure.EXPIRED, ClaimFailure.CANCELLED)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -26,11 +31,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = keyboards.parse_callback(query.data)
     c = Ctx(update, services_of(context))
     if press is None:
-        await query.answer(cards.refusal_toast(ClaimFailure.UNKNOWN), show_alert=True)
+        await c.answer(cards.refusal_toast(ClaimFailure.UNKNOWN), show_alert=True)
         return
     route = _ROUTES.get(press.kind)
     if route is None:
-        await query.answer("This button is no longer active.")
+        await c.answer("This button is no longer active.")
         return
     await route(c, press)
 
@@ -48,14 +53,14 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
     card = _card(c)
     if not claim.ok or claim.approval is None:
         failure = claim.failure or ClaimFailure.UNKNOWN
-        await query.answer(cards.refusal_toast(failure), show_alert=True)
+        await c.answer(cards.refusal_toast(failure), show_alert=True)
         c.audit("press", {"token_known": claim.approval is not None}, f"refused:{failure}")
         if failure in _CARD_ENDING and card is not None:
             await c.services.notifier.edit(
                 c.chat_id, card.message_id, cards.refused_card(card.text_html, failure)
             )
         return
-    await query.answer("Working on it…")
+    await c.answer("Working on it…")
     outcome = await approvals.run(claim.approval)
     text = cards.outcome_text(outcome, card.text_html if card else "")
     if card is not None:
@@ -70,18 +75,18 @@ async def _decline(c: Ctx, press: CallbackData) -> None:
     failure = c.services.approvals.cancel(press.token, c.user_id, c.chat_id)
     card = _card(c)
     if failure is None:
-        await query.answer("Cancelled. Nothing was sent.")
+        await c.answer("Cancelled. Nothing was sent.")
         if card is not None:
             await c.services.notifier.edit(c.chat_id, card.message_id,
                                            cards.cancelled_card(card.text_html))
         return
-    await query.answer(cards.refusal_toast(failure), show_alert=True)
+    await c.answer(cards.refusal_toast(failure), show_alert=True)
 
 
 async def _margin_hint(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
     assert query is not None and press.symbol is not None
-    await query.answer()
+    await c.answer()
     action = MarginAction.ADD if press.kind == keyboards.POS_ADD else MarginAction.REDUCE
     view = await c.services.trading.position(press.symbol, MarginMode.ISOLATED)
     if view is None:
@@ -94,7 +99,7 @@ async def _margin_hint(c: Ctx, press: CallbackData) -> None:
 async def _close(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
     assert query is not None and press.symbol is not None
-    await query.answer()
+    await c.answer()
     quote = await c.services.trading.quote_close(press.symbol, None, press.mode)
     approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.close_card(quote), keyboards.confirm(approval.token))
@@ -103,7 +108,7 @@ async def _close(c: Ctx, press: CallbackData) -> None:
 async def _refresh(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
     assert query is not None and press.symbol is not None and press.mode is not None
-    await query.answer("Refreshed")
+    await c.answer("Refreshed")
     view = await c.services.trading.position(press.symbol, press.mode)
     card = _card(c)
     if view is None:
@@ -120,10 +125,18 @@ async def _refresh(c: Ctx, press: CallbackData) -> None:
 async def _cancel_order(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
     assert query is not None and press.order_id is not None
-    await query.answer()
+    await c.answer()
     order = await c.services.trading.cancel(press.order_id)
     c.audit("cancel", {"order_id": press.order_id, "symbol": order.symbol}, "done")
     await c.reply(render.cancel_done(order))
+
+
+Route = Callable[[Ctx, CallbackData], Coroutine[Any, Any, None]]
+
+
+def register_routes(routes: dict[str, Route]) -> None:
+    """Let a later feature (alerts) route its own button kinds through the same router."""
+    _ROUTES.update(routes)
 
 
 _ROUTES = {

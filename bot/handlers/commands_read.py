@@ -27,10 +27,14 @@ async def start(c: Ctx, cmd: Start) -> None:
 
 
 async def help_(c: Ctx, cmd: Help) -> None:
+    from bot.handlers.register import available_commands  # register imports this module
+
+    # Only what this version runs: a parsed-but-unregistered feature must not be advertised.
+    usage = {name: line for name, line in USAGE.items() if name in available_commands()}
     if cmd.command is None:
-        await c.reply(render.help_all(USAGE))
+        await c.reply(render.help_all(usage))
     else:
-        await c.reply(render.help_one(cmd.command, USAGE))
+        await c.reply(render.help_one(cmd.command, usage))
 
 
 async def positions(c: Ctx, cmd: Positions) -> None:

@@ -20,14 +20,14 @@ from bot.handlers.parsing import (
 
 
 async def leverage_set(c: Ctx, cmd: LeverageSet) -> None:
-    params = {"symbol": cmd.symbol or "all", "leverage": cmd.leverage, "mode": cmd.mode.value}
+    params = {"symbol": "all", "leverage": cmd.leverage, "margin_mode": cmd.mode.value}
     if cmd.symbol is None:
         result = await c.services.leverage.set_all(cmd.leverage, cmd.mode)
         c.audit("leverage", params, "done", f"{len(result.changed)} changed")
         await c.reply(render.leverage_batch(result))
         return
     setting = await c.services.leverage.set(cmd.symbol, cmd.leverage, cmd.mode)
-    c.audit("leverage", params, "done")
+    c.audit("leverage", params | {"symbol": setting.symbol}, "done")  # as resolved, not as typed
     await c.reply(render.leverage_set(setting))
 
 

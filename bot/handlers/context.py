@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
@@ -21,6 +23,7 @@ from storage.audit import AuditLog
 from storage.chats import ChatStore
 
 SERVICES_KEY = "margin_desk"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +43,17 @@ class Services:
     notifier: Notifier
     status: StatusService
     extras: dict[str, Any]  # later features (alerts) hang their services here
+
+
+async def answer_quietly(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press, best effort: a query Telegram no longer accepts ("query is too
+    old") must never decide whether the action runs; the card edit reports the outcome."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramError as exc:
+        log.info("could not answer a button press: %s", exc)
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -63,6 +77,11 @@ class Ctx:
     def user_id(self) -> int:
         assert self.update.effective_user is not None
         return self.update.effective_user.id
+
+    async def answer(self, text: str | None = None, *, show_alert: bool = False) -> None:
+        """Answer this update's button press (best effort, see answer_quietly)."""
+        if self.update.callback_query is not None:
+            await answer_quietly(self.update.callback_query, text, show_alert=show_alert)
 
     async def reply(self, html: str, keyboard: Any = None) -> Delivery:
         return await self.services.notifier.reply(self.chat_id, html, keyboard=keyboard)

@@ -74,8 +74,8 @@ async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     command = p.parse_command(message.text or "")
     handler = HANDLERS.get(type(command))
     c = Ctx(update, services_of(context))
-    if handler is None:
-        await c.reply(errors.not_available(type(command).__name__))
+    if handler is None:  # parsed, but its feature is not registered in this version
+        await c.reply(errors.not_available(f"/{p.command_name(message.text or '')}"))
         return
     await handler(c, command)
 
@@ -96,6 +96,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(callbacks.on_button))
     app.add_handler(MessageHandler(fresh & ~filters.COMMAND, not_a_command))
     app.add_error_handler(errors.on_error)
+
+
+def available_commands() -> set[str]:
+    """Names of the commands this version runs (what /help may list)."""
+    return {name for name, _ in MENU}
 
 
 def bot_commands() -> list[BotCommand]:

@@ -12,6 +12,7 @@ from bot.services.margin import MarginExpectation
 
 ORDER = "order"
 MARGIN = "margin"
+TOPUP = "topup"  # a one-tap top-up from an alert: a margin ADD that counts toward /limits
 
 
 def client_order_id(token: str) -> str:

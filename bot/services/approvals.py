@@ -7,9 +7,11 @@ a crash or a timeout are settled at start-up by reading the exchange back.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.models import MarginAction
 from bot.domain.views import MarginQuote, MarginResult, OrderQuote, OrderResult
 from bot.errors import ExchangeError, ExchangeRejected, OutcomeUnknown, UserInputError
 from bot.services.actions import MARGIN, ORDER, MarginChange, OrderAction, client_order_id
@@ -18,6 +20,9 @@ from bot.services.trading import TradingService
 from bot.timing import Clock, Timings
 from storage.approvals import Approval, ApprovalStore, ClaimFailure, ClaimResult
 from storage.audit import AuditLog
+
+# A press-time check for one kind of approval: raises UserInputError to stop it before sending.
+PressCheck = Callable[[Approval], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,11 @@ class ApprovalService:
         self._margin = margin
         self._clock = clock
         self._timings = timings
+        self._prechecks: dict[str, PressCheck] = {}
+
+    def add_precheck(self, kind: str, check: PressCheck) -> None:
+        """Re-check something more at press time for approvals of `kind` (e.g. top-up caps)."""
+        self._prechecks[kind] = check
 
     # ---- creating cards ----------------------------------------------------------------
     def for_order(self, chat_id: int, user_id: int, quote: OrderQuote) -> Approval:
@@ -64,12 +74,13 @@ class ApprovalService:
         )
 
     def for_margin(
-        self, chat_id: int, user_id: int, quote: MarginQuote, source: str = "command"
+        self, chat_id: int, user_id: int, quote: MarginQuote, source: str = "command",
+        kind: str = MARGIN,
     ) -> Approval:
         expect = MarginExpectation(quote.symbol, quote.position.position_qty, quote.position.margin)
         change = MarginChange(expect, quote.action, quote.amount, source)
         return self._store.create(
-            MARGIN, chat_id, user_id, change.to_json(), self._clock.time(),
+            kind, chat_id, user_id, change.to_json(), self._clock.time(),
             self._timings.margin_approval_ttl, amount=quote.amount,
         )
 
@@ -136,6 +147,9 @@ class ApprovalService:
         allowed = await self._margin.max_allowed(position, change.action)
         if change.amount > allowed:
             raise UserInputError(f"only {allowed:.2f} USDC can be moved now; ask again")
+        precheck = self._prechecks.get(approval.kind)
+        if precheck is not None:
+            await precheck(approval)
         self._store.mark_intent(approval.token, approval.action, self._clock.time())
         result = await self._margin.transfer(change.expect, change.action, change.amount)
         state = "done" if result.applied else "failed"
@@ -181,10 +195,12 @@ class ApprovalService:
         change = MarginChange.from_json(approval.action)
         result = await self._margin.settle(change.expect, change.action, change.amount,
                                            reconciled=True)
-        verb = "added" if change.action.value == "ADD" else "reduced"
+        adding = change.action is MarginAction.ADD
+        where = f"{change.amount} USDC ({change.expect.symbol})"
         if result.applied:
-            return "done", f"{change.amount} USDC was {verb} ({change.expect.symbol})"
-        return "failed", f"the {verb.rstrip('d')} of {change.amount} USDC did not apply"
+            return "done", f"{where} was {'added' if adding else 'reduced'}"
+        verb = "adding" if adding else "reducing"
+        return "failed", f"{verb} {where} did not apply; nothing changed"
 
     def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
         state = outcome.approval.state if outcome.approval else "refused"

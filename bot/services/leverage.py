@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.domain.models import LeverageSetting, MarginMode
 from bot.domain.views import BatchLeverageResult, LeveragePair
-from bot.errors import UserInputError
+from bot.errors import ExchangeRejected, UserInputError
 from bot.orderly.client import OrderlyClient
 from bot.services.markets import MarketDirectory
 
 MAX_BATCH_LEVERAGE = 100
+RISK_TOO_HIGH = -1101
 
 
 class LeverageService:
@@ -30,7 +31,18 @@ class LeverageService:
             raise UserInputError(
                 f"leverage for {market.base} must be between 1 and {market.max_leverage}"
             )
-        await self._client.set_leverage(leverage, mode, market.symbol)
+        try:
+            await self._client.set_leverage(leverage, mode, market.symbol)
+        except ExchangeRejected as exc:
+            # -1101 alone reads as "not enough margin"; for isolated the usual cause is the
+            # batch rule applied to one symbol: say so, as the exchange's refusal stands.
+            busy = await self._busy_isolated() if mode is MarginMode.ISOLATED else {}
+            if exc.code != RISK_TOO_HIGH or market.symbol not in busy:
+                raise
+            raise UserInputError(
+                f"{market.base} isolated leverage cannot change now ({busy[market.symbol]}); "
+                "the exchange allows it once no isolated position or order is open"
+            ) from None
         return LeverageSetting(market.symbol, mode, leverage)
 
     async def set_all(self, leverage: int, mode: MarginMode) -> BatchLeverageResult:
