@@ -19,7 +19,6 @@ from sqlite_utils import Database
 
 from bot.domain.alert_policy import DecisionKind, Level
 from bot.errors import MarginDeskError
-from bot.handlers import callbacks, callbacks_alerts, commands_alerts, register
 from bot.handlers.commands_alerts import ALERTS_KEY
 from bot.handlers.context import Services
 from bot.handlers.keyboards_alerts import AlertButtons, alert_keyboard
@@ -41,8 +40,8 @@ NO_PRICE = "The top-up could not be priced just now; tap Refresh."
 
 
 def install_alerts(services: Services, db: Database) -> AlertService:
-    """Build the AlertService into services.extras and register /alert, /limits, /snooze,
-    their menu entries, the Snooze/Refresh buttons and the top-up press-time cap check."""
+    """Build the AlertService into services.extras and add the top-up press-time cap check
+    (the /alert, /limits, /snooze commands and alert buttons are in the static tables)."""
     service = AlertService(
         thresholds=ThresholdStore(db), states=AlertStateStore(db), chats=services.chats,
         ledger=TopupLedger(db), trading=services.trading, margin=services.margin,
@@ -50,8 +49,6 @@ def install_alerts(services: Services, db: Database) -> AlertService:
     )
     services.extras[ALERTS_KEY] = service
     services.approvals.add_precheck(TOPUP, service.check_caps)
-    register.register_feature(commands_alerts.COMMANDS, commands_alerts.MENU)
-    callbacks.register_routes(callbacks_alerts.ROUTES)
     return service
 
 

@@ -13,15 +13,18 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
 
+from bot.alerting import install_alerts, make_alert_sink
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.handlers import cards
+from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import bot_commands, register
 from bot.services.approvals import ApprovalService
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
 from bot.services.markets import MarketDirectory
+from bot.services.monitor import Monitor
 from bot.services.notifier import Notifier, Priority
 from bot.services.status import StatusService
 from bot.services.trading import TradingService
@@ -74,6 +77,7 @@ class BotRuntime:
         clock: Clock | None = None,
         timings: Timings = DEFAULT_TIMINGS,
         requests: tuple[BaseRequest, BaseRequest] | None = None,
+        watch: bool = True,
     ) -> None:
         builder = (
             Application.builder()
@@ -89,12 +93,31 @@ class BotRuntime:
         )
         self.app.bot_data[SERVICES_KEY] = self.services
         register(self.app)
+        self.alerts = install_alerts(self.services, db)
+        self.monitor = Monitor(
+            db, make_alert_sink(self.services), clock=self.services.clock, client=link.client,
+            timings=timings, poll_seconds=settings.monitor_poll_seconds,
+            websocket=link.ws_public_url is not None or link.ws_private_url is not None,
+        )
+        self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
+        self.services.status.feed_age = self.monitor.feed_age
+        self.services.status.watched = self.monitor.watched_count
+        self._link = link
+        self._watch = watch  # tests that count exchange requests run without the monitor
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, *, poll_timeout: int = POLL_TIMEOUT) -> None:
         """Initialise, settle interrupted actions, register the menu, then start polling."""
         await self.app.initialize()
         await self.services.notifier.start()
         await self._settle_interrupted()
+        self._tasks.append(asyncio.create_task(self._settle_periodically(), name="settle"))
+        if self._watch:
+            link = self._link
+            self._tasks.append(asyncio.create_task(
+                self.monitor.run(link.ws_public_url, link.ws_private_url, link.signer),
+                name="monitor",
+            ))  # fmt: skip
         await self.app.bot.set_my_commands(bot_commands())
         await self.app.start()
         assert self.app.updater is not None
@@ -110,10 +133,10 @@ class BotRuntime:
                 approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
             )
 
-    async def settle_periodically(self, interval: float = 30.0) -> None:
+    async def _settle_periodically(self) -> None:
         """Keep settling transfers whose answer never came, while running."""
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(self.services.timings.settle_interval)
             try:
                 for approval, text in await self.services.approvals.settle_unsettled(
                     at_startup=False
@@ -125,7 +148,13 @@ class BotRuntime:
                 log.exception("settling unknown outcomes failed")
 
     async def stop(self) -> None:
-        """Stop polling, deliver what is queued, and release Telegram cleanly."""
+        """Stop polling and watching, deliver what is queued, and release Telegram cleanly."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -152,10 +181,8 @@ async def run_bot(settings: Settings) -> int:
                 settings, link, db, token=settings.telegram_bot_token.get_secret_value()
             )
             await runtime.start()
-            settler = asyncio.create_task(runtime.settle_periodically())
             log.info("Margin Desk is running (%s)", settings.orderly_network.value)
             await _wait_for_signal()
-            settler.cancel()
             await runtime.stop()
     finally:
         lock.release()

@@ -26,6 +26,7 @@ class Timings:
     # approvals
     order_approval_ttl: float = 60.0
     margin_approval_ttl: float = 120.0
+    settle_interval: float = 30.0  # re-check transfers whose answer never came
     # monitor
     mark_stale_after: float = 5.0
     stale_poll_interval: float = 2.0

@@ -6,14 +6,11 @@ edited with the outcome, so a slow exchange never makes Telegram time the query 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.domain.models import MarginAction, MarginMode
-from bot.handlers import cards, keyboards, render
+from bot.handlers import callbacks_alerts, cards, keyboards, render
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
 from storage.approvals import ClaimFailure
@@ -131,14 +128,6 @@ async def _cancel_order(c: Ctx, press: CallbackData) -> None:
     await c.reply(render.cancel_done(order))
 
 
-Route = Callable[[Ctx, CallbackData], Coroutine[Any, Any, None]]
-
-
-def register_routes(routes: dict[str, Route]) -> None:
-    """Let a later feature (alerts) route its own button kinds through the same router."""
-    _ROUTES.update(routes)
-
-
 _ROUTES = {
     keyboards.APPROVE: _confirm,
     keyboards.DECLINE: _decline,
@@ -147,4 +136,6 @@ _ROUTES = {
     keyboards.POS_CLOSE: _close,
     keyboards.POS_REFRESH: _refresh,
     keyboards.ORDER_CANCEL: _cancel_order,
+    keyboards.SNOOZE: callbacks_alerts.snooze_press,
+    keyboards.ALERT_REFRESH: callbacks_alerts.refresh_press,
 }

@@ -7,16 +7,13 @@ chat it was pressed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from telegram import Message
 
 from bot.errors import UserInputError
 from bot.handlers import render_alerts
 from bot.handlers.commands_alerts import alerts_of, settings_changed
 from bot.handlers.context import Ctx
-from bot.handlers.keyboards import ALERT_REFRESH, SNOOZE, CallbackData
+from bot.handlers.keyboards import CallbackData
 from bot.handlers.keyboards_alerts import AlertButtons, alert_keyboard, symbols_on
 
 TOAST_LIMIT = 200
@@ -73,9 +70,3 @@ async def refresh_press(c: Ctx, press: CallbackData) -> None:
         await c.services.notifier.edit(c.chat_id, card.message_id, text, keyboard)
     else:
         await c.send_now(text, keyboard)
-
-
-ROUTES: dict[str, Callable[[Ctx, CallbackData], Coroutine[Any, Any, None]]] = {
-    SNOOZE: snooze_press,
-    ALERT_REFRESH: refresh_press,
-}

@@ -109,17 +109,3 @@ async def limits(c: Ctx, cmd: Limits, service: AlertService) -> None:
     c.audit("limits", {"per_action": str(view.per_action or "off"),
                        "per_day": str(view.per_day or "off")}, "done")
     await c.reply(rs.limits(view, changed=True))
-
-
-COMMANDS: dict[type, Handler] = {
-    AlertShow: alert_show,
-    AlertSet: alert_set,
-    AlertToggle: alert_toggle,
-    Snooze: snooze,
-    Limits: limits,
-}
-MENU: list[tuple[str, str]] = [
-    ("alert", "liquidation alert levels and distances"),
-    ("limits", "caps on one-tap margin top-ups"),
-    ("snooze", "pause alert reminders for a position"),
-]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.handlers import keyboards, render
+from bot.handlers.commands_alerts import settings_changed
 from bot.handlers.context import Ctx
 from bot.handlers.parsing import (
     USAGE,
@@ -22,6 +23,7 @@ from bot.handlers.parsing import (
 async def start(c: Ctx, cmd: Start) -> None:
     s = c.services
     s.chats.register(c.chat_id, c.user_id, s.clock.time())
+    await settings_changed(c)  # the monitor starts watching this chat's positions
     account = s.status.account_id
     await c.reply(render.welcome(s.settings.orderly_network.value, account, c.user_id, True))
 

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import access, callbacks, commands_read, commands_trade, errors
+from bot.handlers import access, callbacks, commands_alerts, commands_read, commands_trade, errors
 from bot.handlers import parsing as p
 from bot.handlers.context import Ctx, services_of
 
@@ -39,6 +39,11 @@ HANDLERS: dict[type, Handler] = {
     p.MarginChange: commands_trade.margin,
     p.Status: commands_read.status,
     p.History: commands_read.history,
+    p.AlertShow: commands_alerts.alert_show,
+    p.AlertSet: commands_alerts.alert_set,
+    p.AlertToggle: commands_alerts.alert_toggle,
+    p.Snooze: commands_alerts.snooze,
+    p.Limits: commands_alerts.limits,
 }
 
 # The menu registered with setMyCommands (name, description), in the order shown.
@@ -54,17 +59,14 @@ MENU: list[tuple[str, str]] = [
     ("mode", "set a symbol's default margin mode"),
     ("orders", "open orders with Cancel buttons"),
     ("cancel", "cancel an order, or all"),
+    ("alert", "liquidation alert levels and distances"),
+    ("limits", "caps on one-tap margin top-ups"),
+    ("snooze", "pause alert reminders for a position"),
     ("status", "exchange, clock skew, feed, version"),
     ("history", "recent actions and their outcomes"),
     ("help", "every command with an example"),
     ("start", "welcome: mode, account, your user id"),
 ]
-
-
-def register_feature(commands: dict[type, Handler], menu: list[tuple[str, str]]) -> None:
-    """Let a later feature (alerts) add its commands to the same table."""
-    HANDLERS.update(commands)
-    MENU.extend(item for item in menu if item not in MENU)
 
 
 async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from bot.alerting import install_alerts, make_alert_sink
+from bot.alerting import make_alert_sink
 from bot.app import BotRuntime
 from bot.botapi import BotApiEmulator, BotMessage, ptb_requests
 from bot.config import Network, Settings
 from bot.domain.models import MarginMode, Position
-from bot.handlers import callbacks, register
 from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.orderly.client import OrderlyClient
 from bot.paper.runner import PaperExchange
@@ -37,22 +36,6 @@ ALICE, BOB = 1001, 1002  # both allowed; Alice sends /start
 TOKEN = "1001:alerts-test-token"
 TIMINGS = Timings(http_timeout=5.0, notify_per_chat_interval=0.02, retry_base_delay=0.05)
 WAIT = 8.0
-
-
-@contextmanager
-def _restored_tables() -> Iterator[None]:
-    """install_alerts extends the module-level command/menu/button tables: undo it afterwards,
-    so tests of a bot without the feature see the tables as they were."""
-    handlers, menu = dict(register.HANDLERS), list(register.MENU)
-    routes = dict(callbacks._ROUTES)
-    try:
-        yield
-    finally:
-        register.HANDLERS.clear()
-        register.HANDLERS.update(handlers)
-        register.MENU[:] = menu
-        callbacks._ROUTES.clear()
-        callbacks._ROUTES.update(routes)
 
 
 class ShiftClock:
@@ -80,19 +63,18 @@ class AlertDesk:
         self.db = open_database(settings.bot_db_path)
         link = ExchangeLink(Network.PAPER, client, paper.credentials.signer(), None, None, paper)
         self.runtime = BotRuntime(settings, link, self.db, token=TOKEN, clock=self.clock,
-                                  timings=TIMINGS, requests=ptb_requests(self.emulator))
+                                  timings=TIMINGS, requests=ptb_requests(self.emulator),
+                                  watch=False)
         self.services = self.runtime.services
         self.changed: list[int] = []  # chats whose alert settings changed (the monitor hook)
-        install_alerts(self.services, self.db)
         self.services.extras[SETTINGS_HOOK] = self.changed.append
         self.sink = make_alert_sink(self.services)
 
     @classmethod
     @asynccontextmanager
     async def open(cls, tmp: Path) -> AsyncIterator[AlertDesk]:
-        with _restored_tables():
-            async with cls._open(tmp) as desk:
-                yield desk
+        async with cls._open(tmp) as desk:
+            yield desk
 
     @classmethod
     @asynccontextmanager
