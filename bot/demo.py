@@ -31,6 +31,7 @@ DEMO_TOKEN = "4242:demo-token-never-leaves-this-process"
 DEMO_HELP = ("demo: type commands as in Telegram (/help), a number to press a button, "
              "!price SYMBOL PRICE to move the market, !quit to leave")
 QUIET_SECONDS = 0.5
+PRICE_SETTLE = 2.5  # two mark ticks: the warning debounce needs two updates
 SETTLE_TIMEOUT = 20.0
 
 
@@ -127,6 +128,9 @@ async def _conversation(
         reply = _local(line, emulator, chat, link)
         if reply is not None:
             print(f"  {reply}", file=out, flush=True)
+            if line.startswith("!price"):
+                # Let the market tick reach the monitor, so an alert prints before the next line.
+                await asyncio.sleep(PRICE_SETTLE)
             continue
         await _settle(emulator, chat, lambda: runtime.services.notifier.pending, since)
 

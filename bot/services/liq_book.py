@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from bot.domain.margin import funding_adjustment, isolated_liq_price
+from bot.domain.margin import funding_adjustment, isolated_liq_price, unsettled_pnl
 from bot.domain.models import MarginMode, MarketInfo, Position
 
 PosKey = tuple[str, MarginMode]
@@ -110,11 +110,15 @@ class LiqBook:
         return moved
 
     def view(self, key: PosKey) -> Position:
-        """The position row with the monitor's current mark and liquidation price in it."""
+        """The position row with the monitor's current mark, liq price and unsettled PnL."""
         held = self.held[key]
-        mark = self.mark(key)
-        return replace(held.position, mark_price=mark if mark is not None else ZERO,
-                       est_liq_price=held.liq)  # fmt: skip
+        p, mark = held.position, self.mark(key)
+        if mark is None:
+            return replace(p, mark_price=ZERO, est_liq_price=held.liq)
+        # The row's PnL is at the row's mark; only the mark moved since (Q·ΔP), so shift it.
+        pnl = (p.unsettled_pnl + p.position_qty * (mark - p.mark_price) if p.mark_price > 0
+               else unsettled_pnl(p.position_qty, mark, p.cost_position))  # fmt: skip
+        return replace(p, mark_price=mark, est_liq_price=held.liq, unsettled_pnl=pnl)
 
     def _shifted(self, held: Held, funding: Decimal) -> Decimal | None:
         p = held.position
