@@ -1,0 +1,45 @@
+"""`margin-desk demo` with piped input: one line per message, buttons pressed by number."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.demo import run_demo
+
+SCRIPT = """/start
+/balance
+/buy eth 0.5 isolated
+1
+/position eth
+/sell eth 1e3
+!price eth 2300
+/history
+"""
+
+
+@pytest.mark.timeout(120)
+async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, bot_db_path=tmp_path / "ignored.db")  # type: ignore[call-arg]
+    out = io.StringIO()
+    assert await run_demo(settings, stdin=io.StringIO(SCRIPT), out=out) == 0
+    text = out.getvalue()
+    assert "Mode: PAPER" in text and "Your Telegram user id: 4242" in text
+    assert "holding                10,000.00" in text
+    assert "[1] Confirm  [2] Cancel" in text  # buttons are numbered
+    assert "✅ Order 1 FILLED: bought 0.5 ETH" in text  # typing 1 pressed Confirm
+    assert "position_qty     LONG 0.5000" in text
+    assert "without exponent notation" in text  # bad input answered, nothing sent
+    assert "paper mark of PERP_ETH_USDC is now 2300" in text
+    assert "order ETH buy 0.5 isolated: done" in text
+    # every input line was echoed as the user's message, in order
+    said = [line[5:] for line in text.splitlines() if line.startswith("you> ")]
+    assert said == SCRIPT.strip().splitlines()
+    assert _files(tmp_path) == []  # the demo keeps its state in a temporary folder
+
+
+def _files(folder: Path) -> list[Path]:
+    return list(folder.iterdir())
