@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 EDITED = "Edited messages are not run. Send the command again as a new message."
 FORWARDED = "Forwarded messages never run commands. Type the command yourself."
+VIA_BOT = "Messages sent via an inline bot never run commands. Type the command yourself."
 AS_CHANNEL = ("Commands sent as a channel or as an anonymous admin are refused: "
               "Margin Desk must know which person asks.")
 
@@ -47,4 +48,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
     if message.forward_origin is not None:
         await services.notifier.reply(chat.id, FORWARDED)
+        raise ApplicationHandlerStop
+    if message.via_bot is not None:  # its text was written by another (inline) bot
+        await services.notifier.reply(chat.id, VIA_BOT)
         raise ApplicationHandlerStop

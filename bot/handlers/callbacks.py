@@ -78,6 +78,10 @@ async def _decline(c: Ctx, press: CallbackData) -> None:
                                            cards.cancelled_card(card.text_html))
         return
     await c.answer(cards.refusal_toast(failure), show_alert=True)
+    if failure in _CARD_ENDING and card is not None:  # as for Confirm: the card is over
+        await c.services.notifier.edit(
+            c.chat_id, card.message_id, cards.refused_card(card.text_html, failure)
+        )
 
 
 async def _margin_hint(c: Ctx, press: CallbackData) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.handlers import parsing as p
 from bot.handlers.context import Ctx, services_of
 
 Handler = Callable[[Ctx, Any], Awaitable[None]]
+_ADDRESSED = re.compile(r"/[A-Za-z0-9_]{1,32}@([A-Za-z0-9_]{1,64})(?:\s|$)")
 
 # Command type -> handler. Every parsed command has exactly one home.
 HANDLERS: dict[type, Handler] = {
@@ -73,6 +75,14 @@ async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Parse the message into a typed command and run its handler (errors go to errors.py)."""
     message = update.message
     assert message is not None
+    addressee = _addressee(message.text or "")
+    if addressee is not None and addressee.lower() != (context.bot.username or "").lower():
+        # `/cancel@other_bot all` is another bot's command: never ours to run
+        if message.chat.type == "private":
+            await services_of(context).notifier.reply(
+                message.chat_id, f"That command is addressed to @{addressee}, not to this bot."
+            )
+        return
     command = p.parse_command(message.text or "")
     handler = HANDLERS.get(type(command))
     c = Ctx(update, services_of(context))
@@ -80,6 +90,12 @@ async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await c.reply(errors.not_available(f"/{p.command_name(message.text or '')}"))
         return
     await handler(c, command)
+
+
+def _addressee(text: str) -> str | None:
+    """`other_bot` for `/cmd@other_bot …`; None when the command names no bot."""
+    match = _ADDRESSED.match(text)
+    return match.group(1) if match else None
 
 
 async def not_a_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,15 +7,29 @@ a crash or a timeout are settled at start-up by reading the exchange back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.models import MarginAction
+from bot.domain.symbols import base_of
 from bot.domain.views import MarginQuote, MarginResult, OrderQuote, OrderResult
-from bot.errors import ExchangeError, ExchangeRejected, OutcomeUnknown, UserInputError
+from bot.errors import (
+    ExchangeError,
+    ExchangeRejected,
+    OutcomeUnknown,
+    RateLimited,
+    UserInputError,
+)
 from bot.services.actions import MARGIN, ORDER, MarginChange, OrderAction, client_order_id
-from bot.services.margin import MarginExpectation, MarginService
+from bot.services.margin import (
+    NOT_SENT,
+    MarginExpectation,
+    MarginMoved,
+    MarginService,
+    cents_down,
+)
 from bot.services.trading import TradingService
 from bot.timing import Clock, Timings
 from storage.approvals import Approval, ApprovalStore, ClaimFailure, ClaimResult
@@ -23,6 +37,10 @@ from storage.audit import AuditLog
 
 # A press-time check for one kind of approval: raises UserInputError to stop it before sending.
 PressCheck = Callable[[Approval], Awaitable[None]]
+GIVE_UP_ROUNDS = 20  # settle intervals after which an undecidable transfer is reported as such
+UNREADABLE = "the exchange's answer could not be read; checking the result, it will not be resent"
+BROKEN = "something went wrong on our side before sending; nothing was sent"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +113,11 @@ class ApprovalService:
         return self._store.claim(token, user_id, chat_id, self._clock.time())
 
     async def run(self, approval: Approval) -> PressOutcome:
-        """Run a claimed approval: re-check, record intent, call the exchange once, settle."""
+        """Run a claimed approval: re-check, record intent, call the exchange once, settle.
+
+        Always ends the row: failed when nothing can have been sent, unknown (settled later,
+        never resent) once the intent is recorded and the answer is missing or unreadable.
+        """
         try:
             if approval.kind == ORDER:
                 outcome = await self._press_order(approval)
@@ -106,9 +128,20 @@ class ApprovalService:
         except ExchangeRejected as exc:
             outcome = self._finish(approval, "failed", rejected=exc.explanation)
         except ExchangeError as exc:
-            outcome = self._finish(approval, "unknown", unknown=_unknown_text(exc))
+            outcome = self._interrupted(approval, _unknown_text(exc), _not_sent_text(exc))
+        except Exception:  # a bug or an unreadable reply must not leave the row `executing`
+            log.exception("a %s approval in chat %s failed unexpectedly", approval.kind,
+                          approval.chat_id)
+            outcome = self._interrupted(approval, UNREADABLE, BROKEN)
         self._audit_press(approval, outcome)
         return outcome
+
+    def _interrupted(self, approval: Approval, unknown: str, not_sent: str) -> PressOutcome:
+        """End a press cut short: failed if nothing was sent yet, else unknown until settled."""
+        current = self._store.get(approval.token)
+        if current is not None and current.intent is None:
+            return self._finish(approval, "failed", precondition=not_sent)
+        return self._finish(approval, "unknown", unknown=unknown)
 
     async def press(self, token: str, user_id: int, chat_id: int) -> PressOutcome:
         """Claim and run in one step; every refusal leaves the exchange untouched."""
@@ -121,6 +154,8 @@ class ApprovalService:
         action = OrderAction.from_json(approval.action)
         if action.request.reduce_only:
             await self._recheck_close(action)
+        else:
+            await self._trading.recheck_order(action.request)
         cid = client_order_id(approval.token)
         self._store.mark_intent(approval.token, {"client_order_id": cid}, self._clock.time())
         result = await self._trading.place(action.request, cid)
@@ -138,6 +173,9 @@ class ApprovalService:
             raise UserInputError("the position is already closed; nothing was sent")
         if action.expect_qty is not None and (current.position_qty > 0) != (action.expect_qty > 0):
             raise UserInputError("the position changed side since this card was drawn; ask again")
+        if action.expect_qty is not None and current.position_qty != action.expect_qty:
+            # the card's size and "position after" were for the size it showed
+            raise UserInputError("the position size changed since this card was drawn; ask again")
         if abs(current.position_qty) < r.quantity:
             raise UserInputError("the position is smaller than this close now; ask again")
 
@@ -146,7 +184,7 @@ class ApprovalService:
         position = await self._margin.recheck(change.expect)
         allowed = await self._margin.max_allowed(position, change.action)
         if change.amount > allowed:
-            raise UserInputError(f"only {allowed:.2f} USDC can be moved now; ask again")
+            raise UserInputError(f"only {cents_down(allowed)} USDC can be moved now; ask again")
         precheck = self._prechecks.get(approval.kind)
         if precheck is not None:
             await precheck(approval)
@@ -174,32 +212,61 @@ class ApprovalService:
             if not at_startup and approval.state != "unknown":
                 continue
             try:
-                state, text = await self._settle_one(approval)
+                state, text = await self._settle_one(approval, at_startup=at_startup)
             except ExchangeError:
-                continue  # still unknown: tried again later, never resent
+                state, text = "unknown", ""  # tried again later, never resent
+            except Exception:  # one unreadable row must not stop start-up or the others
+                log.exception("could not settle a %s approval of chat %s", approval.kind,
+                              approval.chat_id)
+                state, text = "unknown", ""
+            if state == "unknown":
+                if approval.state == "executing":  # hand it over to the running settlement
+                    self._store.finish(approval.token, "unknown",
+                                       {"unknown": "not settled at start-up"}, self._clock.time())
+                continue
             self._store.finish(approval.token, state, {"settled": text}, self._clock.time())
             self._audit.record(approval.chat_id, approval.user_id, approval.kind,
                                approval.action, f"settled:{state}", text, self._clock.time())
             settled.append((approval, text))
         return settled
 
-    async def _settle_one(self, approval: Approval) -> tuple[str, str]:
+    async def _settle_one(self, approval: Approval, *, at_startup: bool) -> tuple[str, str]:
+        """(state, what we learned); state "unknown" means: ask again at the next round."""
         if approval.intent is None:
             return "failed", "was interrupted before anything was sent; nothing changed"
+        # While running, a request that timed out may still be on its way: "it never arrived"
+        # is only concluded once it has had time to land.
+        age = self._clock.time() - (approval.intent_at or approval.created_at)
+        early = not at_startup and age < self._timings.settle_interval
         if approval.kind == ORDER:
             cid = client_order_id(approval.token)
             order = await self._trading.lookup_client_order(cid)
             if order is None:
+                if early:
+                    return "unknown", ""
                 return "failed", "the order never reached the exchange; nothing was placed"
             return "done", f"the order was placed (id {order.order_id}, {order.status.lower()})"
         change = MarginChange.from_json(approval.action)
-        result = await self._margin.settle(change.expect, change.action, change.amount,
-                                           reconciled=True)
         adding = change.action is MarginAction.ADD
+        verb = "adding" if adding else "reducing"
         where = f"{change.amount} USDC ({change.expect.symbol})"
+        try:
+            result = await self._margin.settle(change.expect, change.action, change.amount,
+                                               reconciled=True)
+        except MarginMoved:
+            if age < self._timings.settle_interval * GIVE_UP_ROUNDS:
+                return "unknown", ""
+            return "failed", (  # tell the user rather than retry forever in silence
+                f"could not confirm whether {verb} {where} applied: the position's margin also "
+                f"changed by something else. Nothing was resent; check /position "
+                f"{base_of(change.expect.symbol)}")
         if result.applied:
             return "done", f"{where} was {'added' if adding else 'reduced'}"
-        verb = "adding" if adding else "reducing"
+        if result.position_after is None:  # closed or liquidated since: its margin is gone
+            return "failed", (f"could not confirm whether {verb} {where} applied: the isolated "
+                              "position is closed now. Nothing was resent; check /balance")
+        if early:
+            return "unknown", ""
         return "failed", f"{verb} {where} did not apply; nothing changed"
 
     def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
@@ -209,7 +276,16 @@ class ApprovalService:
                            state, reason, self._clock.time())
 
 
+def _not_sent_text(exc: ExchangeError) -> str:
+    if isinstance(exc, RateLimited):
+        return (f"the exchange is rate limiting; nothing was sent, try again in "
+                f"{max(1, round(exc.retry_after))} s")
+    return NOT_SENT
+
+
 def _unknown_text(exc: ExchangeError) -> str:
+    if isinstance(exc, RateLimited):
+        return "the exchange is rate limiting; the result will be checked, it will not be resent"
     if isinstance(exc, OutcomeUnknown):
         return "no answer from the exchange; checking the result, it will not be sent again"
     return f"the exchange is unreachable ({exc}); it will be checked, not resent"

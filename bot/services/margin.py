@@ -7,16 +7,33 @@ no answer comes, the position is read back to learn whether it applied.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from bot.domain import margin as m
 from bot.domain.models import MarginAction, MarginMode, Position
 from bot.domain.views import MarginQuote, MarginResult
-from bot.errors import OutcomeUnknown, UserInputError
+from bot.errors import (
+    ExchangeRejected,
+    ExchangeUnavailable,
+    OutcomeUnknown,
+    RateLimited,
+    UserInputError,
+)
 from bot.orderly.client import OrderlyClient
 from bot.services.markets import MarketDirectory
 
 USDC_DECIMALS = 6
+CENT = Decimal("0.01")
+NOT_SENT = "the exchange could not be reached; nothing was sent"  # a write that never left
+
+
+def cents_down(amount: Decimal) -> Decimal:
+    """A maximum shown to the user: rounded down to cents, so the figure itself is allowed."""
+    return amount.quantize(CENT, rounding=ROUND_DOWN)
+
+
+class MarginMoved(OutcomeUnknown):
+    """Reading back cannot tell: the margin is neither as before nor as intended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +77,8 @@ class MarginService:
         if amount > allowed:
             verb = "added to" if action is MarginAction.ADD else "taken from"
             raise UserInputError(
-                f"at most {allowed:.2f} USDC can be {verb} this position now (you asked {amount})"
+                f"at most {cents_down(allowed)} USDC can be {verb} this position now "
+                f"(you asked {amount})"
             )
         after = position.margin + amount if action is MarginAction.ADD else position.margin - amount
         mark = ticker.mark_price
@@ -108,7 +126,14 @@ class MarginService:
             await self._client.adjust_position_margin(expected.symbol, amount, action)
         except OutcomeUnknown:
             reconciled = True
-        return await self.settle(expected, action, amount, reconciled=reconciled)
+        except RateLimited as exc:  # a 429 is refused before it is applied
+            raise ExchangeRejected(-1003, str(exc), 429) from None
+        except ExchangeUnavailable:  # could not connect: the transfer never left
+            raise UserInputError(NOT_SENT) from None
+        try:
+            return await self.settle(expected, action, amount, reconciled=reconciled)
+        except ExchangeRejected as exc:  # sent, then the read-back was refused: not a refusal
+            raise OutcomeUnknown("GET", "/v1/position", exc.explanation) from None
 
     async def settle(
         self,
@@ -123,7 +148,7 @@ class MarginService:
         target = expected.margin + (amount if action is MarginAction.ADD else -amount)
         applied = position is not None and position.margin == target
         if reconciled and position is not None and position.margin not in (target, expected.margin):
-            raise OutcomeUnknown("POST", "/v1/position_margin", "margin moved by something else")
+            raise MarginMoved("POST", "/v1/position_margin", "margin moved by something else")
         if not reconciled and position is not None:
             applied = True  # the exchange acknowledged it
         liq = position.est_liq_price if position else None

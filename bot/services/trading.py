@@ -16,9 +16,17 @@ from bot.domain.models import (
 )
 from bot.domain.orders import validate_order
 from bot.domain.views import BalanceView, OrderQuote, OrderResult, PositionView
-from bot.errors import ExchangeRejected, OutcomeUnknown, UserInputError
+from bot.errors import (
+    ExchangeError,
+    ExchangeRejected,
+    ExchangeUnavailable,
+    OutcomeUnknown,
+    RateLimited,
+    UserInputError,
+)
 from bot.orderly.client import OrderlyClient
 from bot.services.leverage import LeverageService
+from bot.services.margin import NOT_SENT
 from bot.services.markets import MarketDirectory
 
 HUNDRED = Decimal(100)
@@ -147,24 +155,46 @@ class TradingService:
         )
 
     # ---- execution ---------------------------------------------------------------------
+    async def recheck_order(self, request: OrderRequest) -> None:
+        """Press-time check of an opening order against the market rules and the mark now."""
+        market = await self._markets.resolve(request.symbol)
+        ticker = await self._markets.ticker(market.symbol)
+        validate_order(market, request.side, request.quantity, request.price, ticker.mark_price)
+
     async def place(self, request: OrderRequest, client_order_id: str) -> OrderResult:
-        """Place once with a client_order_id; after a timeout, look it up instead of resending."""
+        """Place once with a client_order_id; after a timeout, look it up instead of resending.
+
+        Raises OutcomeUnknown when the order may still reach the exchange (settled later by
+        its client_order_id); once accepted, a failed read-back never turns into a refusal.
+        """
         placed = replace(request, client_order_id=client_order_id)
+        order: Order | None = None
         try:
             ack = await self._client.create_order(placed)
-        except OutcomeUnknown:
-            # No answer: the exchange may hold the order. Look it up; never send it again.
-            order = await self._client.get_order_by_client_id(client_order_id)
+        except OutcomeUnknown as unknown:
+            # No answer: the exchange may hold the order, or receive it late. Look it up;
+            # never send it again, and never call it refused while it may still land.
+            order = await self._find(client_order_id)
             if order is None:
-                raise ExchangeRejected(
-                    -1011,
-                    "no answer from the exchange and the order is not listed; "
-                    "check /orders before trying again",
-                ) from None
-        else:
-            order = await self._client.get_order(ack.order_id)
-        after = await self._client.get_position(request.symbol, request.margin_mode)
+                raise unknown from None
+        except RateLimited as exc:  # a 429 is refused before it is applied
+            raise ExchangeRejected(-1003, str(exc), 429) from None
+        except ExchangeUnavailable:  # could not connect: the order never left
+            raise UserInputError(NOT_SENT) from None
+        try:
+            if order is None:
+                order = await self._client.get_order(ack.order_id)
+            after = await self._client.get_position(request.symbol, request.margin_mode)
+        except ExchangeError:  # accepted; only the read-back failed: /orders shows it
+            return OrderResult(None, client_order_id, None)
         return OrderResult(order, client_order_id, after)
+
+    async def _find(self, client_order_id: str) -> Order | None:
+        """The order behind this client_order_id, or None when it is not (yet) readable."""
+        try:
+            return await self._client.get_order_by_client_id(client_order_id)
+        except ExchangeError:
+            return None
 
     async def lookup_client_order(self, client_order_id: str) -> Order | None:
         """The order placed with this client_order_id, if the exchange has it."""
