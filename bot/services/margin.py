@@ -131,9 +131,14 @@ class MarginService:
         except ExchangeUnavailable:  # could not connect: the transfer never left
             raise UserInputError(NOT_SENT) from None
         try:
-            return await self.settle(expected, action, amount, reconciled=reconciled)
+            result = await self.settle(expected, action, amount, reconciled=reconciled)
         except ExchangeRejected as exc:  # sent, then the read-back was refused: not a refusal
             raise OutcomeUnknown("GET", "/v1/position", exc.explanation) from None
+        if reconciled and not result.applied and result.position_after is not None:
+            # Unchanged *so far*: a transfer without an answer may still land. Leave it
+            # unknown; the settlement round decides after a grace period. Never resent.
+            raise OutcomeUnknown("POST", "/v1/position_margin", "no answer; unchanged so far")
+        return result
 
     async def settle(
         self,

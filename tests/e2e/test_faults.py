@@ -45,16 +45,25 @@ async def test_margin_answer_lost_but_applied_is_learned_by_reading_back(desk: D
     assert desk.approvals()[-1]["state"] == "done"
 
 
-async def test_margin_request_lost_is_reported_not_applied_and_not_resent(desk: Desk) -> None:
+async def test_margin_request_lost_is_unknown_then_settled_not_applied_never_resent(
+    desk: Desk,
+) -> None:
     await desk.open_position()
     before = desk.margin()
     card = await desk.say("/margin add eth 100")
     desk.exchange.lose_request[MARGIN] = 1
     done = await desk.press(card, "Confirm")
     assert done.message is not None
-    assert done.message.text.endswith(
-        "⚠️ The exchange did not answer; reading the position back shows the transfer did "
-        "not apply. Nothing changed.")  # fmt: skip
+    # Unchanged *so far* is not "not applied": a transfer with no answer may still land.
+    assert "⏳ No answer from the exchange" in done.message.text
+    assert desk.approvals()[-1]["state"] == "unknown"
+    runtime = desk.runtime
+    assert runtime is not None
+    assert await runtime.services.approvals.settle_unsettled(at_startup=False) == []  # too early
+    desk.clock.advance(runtime.services.timings.settle_interval + 1)
+    settled = await runtime.services.approvals.settle_unsettled(at_startup=False)
+    assert [text for _, text in settled] == [
+        "adding 100 USDC (PERP_ETH_USDC) did not apply; nothing changed"]  # fmt: skip
     await desk.barrier()
     assert desk.exchange.count(*MARGIN) == 1  # the lost attempt only: nothing resent
     assert desk.margin() == before
