@@ -143,7 +143,10 @@ def _local(
         target = chat.button(int(line))
         if target is None:
             return f"no button [{line}] (buttons are numbered as printed)"
-        emulator.press(DEMO_USER, DEMO_USER, target[0], target[1])
+        try:
+            emulator.press(DEMO_USER, DEMO_USER, target[0], target[1])
+        except LookupError:  # the card was edited since: its buttons are gone
+            return f"button [{line}] is no longer on its message"
         return None
     if line.startswith("!"):
         return _bang(line, link)

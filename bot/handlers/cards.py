@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.domain.models import MarginAction, MarketInfo, OrderType
+from bot.domain.models import MarginAction, MarginMode, MarketInfo, OrderType
 from bot.domain.orders import decimals_of
 from bot.domain.views import MarginQuote, OrderQuote
 from bot.handlers import fmt
@@ -62,6 +62,9 @@ def _position_rows(quote: OrderQuote) -> list[Row]:
     before = quote.position_before.position_qty if quote.position_before else Decimal(0)
     rows = _before_after("position", fmt.side_qty(before, market),
                          fmt.side_qty(_position_after(quote), market))
+    if quote.request.margin_mode is MarginMode.CROSS:
+        # A cross liquidation price depends on the whole account, not on this order alone.
+        return [*rows, ("est. liq", "account-wide (cross)")]
     return rows + _before_after("est. liq", fmt.price(quote.liq_before, market),
                                 fmt.price(quote.liq_after, market))
 

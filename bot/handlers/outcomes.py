@@ -76,8 +76,8 @@ def expired_card(card_html: str) -> str:
 
 
 def settled_notice(text: str) -> str:
-    """A start-up message about an action a restart interrupted, and what became of it."""
-    return f"ℹ️ An action left unfinished by a restart was checked: {esc(text)}."
+    """What became of an action whose outcome was unknown (a timeout or a restart)."""
+    return f"ℹ️ An earlier action whose outcome was unknown has been checked: {esc(text)}."
 
 
 def outcome_text(outcome: PressOutcome, card_html: str, market: MarketInfo | None = None) -> str:

@@ -7,7 +7,7 @@ frozen domain dataclass through `to_domain()`.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -16,17 +16,28 @@ from bot.domain import models as m
 from bot.orderly import jsoncodec
 
 
+def _number(value: Any) -> Decimal:
+    """A finite Decimal, or ValueError (which pydantic reports as a malformed reply)."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {str(value)[:20]!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
 def _exact(value: Any) -> Any:
     if isinstance(value, float):
         raise ValueError("a float would lose precision; parse JSON with jsoncodec.loads")
-    if isinstance(value, int | str) and not isinstance(value, bool):
-        return Decimal(str(value).strip())
+    if isinstance(value, int | str | Decimal) and not isinstance(value, bool):
+        return _number(value)
     return value
 
 
 def _whole(value: Any) -> Any:
     if isinstance(value, Decimal | str) and not isinstance(value, bool):
-        number = Decimal(str(value).strip())
+        number = _number(value)
         if number != number.to_integral_value():
             raise ValueError(f"expected a whole number, got {value}")
         return int(number)

@@ -19,7 +19,7 @@ pytestmark = [
 
 ORDER = ("POST", "/v1/order")
 MARGIN = ("POST", "/v1/position_margin")
-SETTLED = "ℹ️ An action left unfinished by a restart was checked: "
+SETTLED = "ℹ️ An earlier action whose outcome was unknown has been checked: "
 
 
 async def test_a_429_during_a_reply_is_retried_after_retry_after(desk: Desk) -> None:

@@ -185,3 +185,17 @@ def test_holding_client_info_key_info_leverage() -> None:
 def test_leverage_must_be_whole() -> None:
     with pytest.raises(ValidationError):
         wire.LeverageRow.model_validate({"symbol": "X", "leverage": Decimal("2.5")})
+
+
+def test_a_malformed_or_non_finite_number_is_a_malformed_reply_not_a_crash() -> None:
+    import pydantic
+
+    from bot.orderly import wire as w
+
+    for bad in ("abc", "NaN", "Infinity", "1..2"):
+        try:
+            w._exact(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted as a number")
+    assert issubclass(pydantic.ValidationError, ValueError)
