@@ -155,7 +155,7 @@ class ApprovalService:
         if action.request.reduce_only:
             await self._recheck_close(action)
         else:
-            await self._trading.recheck_order(action.request)
+            await self._trading.recheck_order(action.request, action.expect_qty)
         cid = client_order_id(approval.token)
         self._store.mark_intent(approval.token, {"client_order_id": cid}, self._clock.time())
         result = await self._trading.place(action.request, cid)

@@ -155,11 +155,19 @@ class TradingService:
         )
 
     # ---- execution ---------------------------------------------------------------------
-    async def recheck_order(self, request: OrderRequest) -> None:
-        """Press-time check of an opening order against the market rules and the mark now."""
+    async def recheck_order(self, request: OrderRequest, expect_qty: Decimal | None) -> None:
+        """Press-time check of an opening order: market rules at the mark now, and the position
+        the card's figures (margin locked, liq after) were computed from is unchanged."""
         market = await self._markets.resolve(request.symbol)
         ticker = await self._markets.ticker(market.symbol)
         validate_order(market, request.side, request.quantity, request.price, ticker.mark_price)
+        current = await self._client.get_position(request.symbol, request.margin_mode)
+        now_qty = current.position_qty if current else Decimal(0)
+        if now_qty != (expect_qty or Decimal(0)):
+            raise UserInputError(
+                "the position changed since this card was drawn, so its figures no longer "
+                "hold; nothing was sent. Ask again"
+            )
 
     async def place(self, request: OrderRequest, client_order_id: str) -> OrderResult:
         """Place once with a client_order_id; after a timeout, look it up instead of resending.

@@ -189,6 +189,20 @@ async def test_a_close_card_is_refused_when_the_position_grew_since(desk: Desk) 
     assert position is not None and position.position_qty == Decimal(2)
 
 
+async def test_an_opening_order_card_is_refused_when_the_position_changed_since(
+    desk: Desk,
+) -> None:
+    card = await desk.say("/buy eth 0.5 isolated")  # drawn for a flat ETH isolated book
+    await desk.open_position("/buy eth 1 isolated")  # another card filled meanwhile
+    orders_before = desk.exchange.count(*ORDER)
+    done = await desk.press(card, "Confirm")
+    assert done.message is not None
+    assert "⚠️ Not sent: the position changed since this card was drawn" in done.message.text
+    assert desk.exchange.count(*ORDER) == orders_before  # nothing sent
+    position = desk.position(ETH)
+    assert position is not None and position.position_qty == Decimal(1)
+
+
 async def test_an_opening_order_is_checked_against_the_mark_at_press_time(desk: Desk) -> None:
     card = await desk.say("/buy eth 0.5 2550 isolated")  # within 3 % of 2,500
     desk.paper.set_price(ETH, Decimal(2400))  # now 6 % above the mark
