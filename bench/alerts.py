@@ -28,7 +28,7 @@ from bot.domain.models import MarginMode, MarketInfo, MarkPrice, Position
 from bot.orderly.stream import MarkPricesEvent, PositionsEvent
 from bot.services.alert_events import AlertEvent, Batch
 from bot.services.monitor import Monitor
-from bot.timing import FakeClock
+from bot.timing import FakeClock, OffsetClock
 from storage.chats import ChatStore
 from storage.db import open_database
 from storage.thresholds import ThresholdStore
@@ -176,19 +176,6 @@ async def cost(n: int, tmp: Path, samples: int, measure_memory: bool) -> None:
 # ---- (2) latency from a mark update to sendMessage at the (emulated) Bot API -----------------
 
 
-class WarpClock:
-    """Real time plus a jump the benchmark adds, to get past 60 s re-arm holds at once."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.offset
-
-
 async def latency(tmp: Path, trials: int) -> None:
     from telegram import Bot
 
@@ -227,7 +214,7 @@ async def latency(tmp: Path, trials: int) -> None:
                 await notifier.send(e.chat_id, text, priority=Priority.CRITICAL,
                                     coalesce_key=e.position.symbol)  # fmt: skip
 
-    clock = WarpClock()
+    clock = OffsetClock()
     monitor = Monitor(db, sink, clock=clock, markets=[market(s) for s in names])
     await monitor.start()
     liq = D(1000)

@@ -85,5 +85,22 @@ class FakeClock:
         self._mono += seconds
 
 
+class OffsetClock:
+    """Real time plus an offset moved by hand: real sleeps and pacing still work, while expiry,
+    reminders and re-arm holds can be jumped past (end-to-end tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 def now_ms(clock: Clock) -> int:
     return int(clock.time() * 1000)

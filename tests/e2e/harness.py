@@ -30,9 +30,10 @@ from bot.domain.models import MarginMode, Order, Position
 from bot.orderly.client import OrderlyClient
 from bot.paper.credentials import PaperCredentials
 from bot.paper.runner import PaperExchange
+from bot.timing import OffsetClock
 from bot.wiring import ExchangeLink
 from storage.db import open_database
-from tests.e2e.tap import TIMINGS, ExchangeTap, ShiftClock, new_account, paper_exchange
+from tests.e2e.tap import TIMINGS, ExchangeTap, new_account, paper_exchange
 
 ALICE = 1001  # the owner
 BOB = 1002  # another allowed user (a desk colleague)
@@ -74,7 +75,7 @@ class Desk:
         self.exchange = tap
         self.client = client
         self.emulator = emulator
-        self.clock = ShiftClock()
+        self.clock = OffsetClock()
         self.db_path = tmp / "bot" / "margin-desk.db"
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]

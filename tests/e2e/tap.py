@@ -3,7 +3,6 @@ recording (and answer-losing) transport for the bot's exchange client, and a mov
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,22 +18,6 @@ from bot.timing import SystemClock, Timings
 # Short client timeout so "no answer" tests stay fast; notifier pacing shortened likewise.
 TIMINGS = Timings(http_timeout=5.0, notify_per_chat_interval=0.02, retry_base_delay=0.05)
 START_BALANCE = 10_000
-
-
-class ShiftClock:
-    """Real time plus an offset tests can move forward (approval expiry without sleeping)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ emulator, an in-process paper exchange on loopback (fixed marks), a temp databas
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -28,7 +27,7 @@ from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.orderly.client import OrderlyClient
 from bot.paper.runner import PaperExchange
 from bot.services.alert_events import MonitorEvent
-from bot.timing import Timings
+from bot.timing import OffsetClock, Timings
 from bot.wiring import ExchangeLink
 from storage.db import open_database
 
@@ -38,22 +37,9 @@ TIMINGS = Timings(http_timeout=5.0, notify_per_chat_interval=0.02, retry_base_de
 WAIT = 8.0
 
 
-class ShiftClock:
-    """Real time plus an offset a test can move forward."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.offset
-
-
 class AlertDesk:
     def __init__(self, tmp: Path, paper: PaperExchange, client: OrderlyClient) -> None:
-        self.paper, self.emulator, self.clock = paper, BotApiEmulator(), ShiftClock()
+        self.paper, self.emulator, self.clock = paper, BotApiEmulator(), OffsetClock()
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             telegram_bot_token=SecretStr(TOKEN), bot_allowed_user_ids=frozenset({ALICE, BOB}),
