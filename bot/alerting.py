@@ -89,11 +89,14 @@ def _latest_per_position(events: Sequence[AlertEvent]) -> list[AlertEvent]:
 async def _send_chat(services: Services, chat_id: int, events: Sequence[object]) -> None:
     chat = services.chats.get(chat_id)
     degraded = [e for e in events if isinstance(e, DegradedEvent)]
-    if degraded and chat.info_notes:
+    # Only a net change is news: "degraded" then "back" within one batch says nothing.
+    if degraded and degraded[0].degraded == degraded[-1].degraded and chat.info_notes:
         last = degraded[-1]
         await services.notifier.send(chat_id, degraded_notice(last.degraded, last.age),
                                      priority=Priority.INFO, coalesce_key="monitor:feed")
-    alerts = _latest_per_position([e for e in events if isinstance(e, AlertEvent)])
+    # Critical first: a grouped message is read (and previewed) from the top.
+    alerts = sorted(_latest_per_position([e for e in events if isinstance(e, AlertEvent)]),
+                    key=lambda e: not e.urgent)  # fmt: skip
     priority = priority_of(alerts)
     if not alerts or (priority is Priority.INFO and not chat.info_notes):
         return  # the chat turned informational notes off (liquidations are never INFO)
@@ -124,7 +127,8 @@ async def _offer(
     if not isinstance(service, AlertService):
         return None
     try:
-        offer = service.offer(chat_id, user, event.position.symbol, event.thresholds.warning)
+        offer = service.offer(chat_id, user, event.position.symbol, event.thresholds.warning,
+                              shared=True)  # fmt: skip
         return await asyncio.wait_for(offer, OFFER_TIMEOUT)
     except (MarginDeskError, TimeoutError) as exc:
         log.warning("no top-up offer for chat %s %s: %s", chat_id, event.position.symbol, exc)

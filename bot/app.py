@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 from telegram import Update
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
 
@@ -38,6 +39,41 @@ from storage.lock import AlreadyRunning, InstanceLock
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait
+# Bot API methods only the notifier calls: it retries their 429s itself, in priority order.
+QUEUED_METHODS = frozenset({"sendMessage", "editMessageText"})
+
+
+class _Refused(Exception):
+    """A 429 carried past PTB's limiter (which would otherwise retry it in place)."""
+
+    def __init__(self, error: RetryAfter) -> None:
+        self.error = error
+
+
+class QueueFirstRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter, except that a 429 on a message send goes straight back to the
+    notifier: retried inside PTB, a refused warning would hold its chat while a critical alert
+    queued behind it waits; the notifier pauses for retry_after and then sends critical first."""
+
+    async def process_request(  # type: ignore[override]
+        self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
+        data: dict[str, Any], rate_limit_args: int | None,
+    ) -> Any:  # fmt: skip
+        if endpoint not in QUEUED_METHODS:
+            return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                  rate_limit_args)  # fmt: skip
+
+        async def once(*a: Any, **kw: Any) -> Any:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:
+                raise _Refused(exc) from None
+
+        try:
+            return await super().process_request(once, args, kwargs, endpoint, data,
+                                                  rate_limit_args)  # fmt: skip
+        except _Refused as refused:
+            raise refused.error from None
 
 
 def build_services(
@@ -83,7 +119,7 @@ class BotRuntime:
             Application.builder()
             .token(token)
             .base_url(settings.telegram_api_base_url)
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(QueueFirstRateLimiter(max_retries=3))
         )
         if requests is not None:
             builder = builder.request(requests[0]).get_updates_request(requests[1])

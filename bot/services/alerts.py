@@ -8,7 +8,9 @@ at press time (`check_caps`, installed as the approvals pre-check for that kind)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from decimal import Decimal
+from typing import Any
 
 from bot.domain.margin import funding_adjustment
 from bot.domain.models import MarginAction, MarginMode
@@ -38,6 +40,7 @@ from storage.topups import TopupLedger
 
 MAX_WARN_PCT = Decimal(50)
 SNOOZE_MIN, SNOOZE_MAX = 15 * 60, 24 * 3600
+SHARED_READS_TTL = 1.0  # seconds an alert round may reuse an exchange read (see _read)
 HUNDRED = Decimal(100)
 ISOLATED = MarginMode.ISOLATED.value
 
@@ -53,6 +56,7 @@ class AlertService:
         self._thresholds, self._states, self._chats = thresholds, states, chats
         self._ledger, self._trading, self._margin = ledger, trading, margin
         self._markets, self._approvals, self._clock = markets, approvals, clock
+        self._shared: dict[Hashable, tuple[float, Any]] = {}  # key -> (monotonic at, answer)
 
     # ---- thresholds and on/off ---------------------------------------------------------
     async def set_thresholds(
@@ -173,42 +177,66 @@ class AlertService:
 
     async def offer(
         self, chat_id: int, user_id: int | None, symbol_text: str,
-        warning: Decimal | None = None,
+        warning: Decimal | None = None, *, shared: bool = False,
     ) -> TopupOffer:  # fmt: skip
         """Price the top-up from the live position; with a user, also create its approval.
 
         warning (a fraction) overrides the chat's level, e.g. the one an alert was raised at.
+        shared: reuse exchange reads up to SHARED_READS_TTL old (one alert for many chats).
         """
         market = await self._markets.resolve(symbol_text)
-        view = await self._trading.position(market.symbol, MarginMode.ISOLATED)
+        view = await self._read(shared, ("position", market.symbol),
+                                lambda: self._trading.position(market.symbol, MarginMode.ISOLATED))
         if view is None:
             raise UserInputError(f"there is no open isolated {market.base} position")
-        return await self.offer_for(chat_id, user_id, view, warning)
+        return await self.offer_for(chat_id, user_id, view, warning, shared=shared)
 
     async def offer_for(
         self, chat_id: int, user_id: int | None, view: PositionView,
-        warning: Decimal | None = None,
+        warning: Decimal | None = None, *, shared: bool = False,
     ) -> TopupOffer:  # fmt: skip
         """Price the top-up for a position just read from the exchange (see `offer`)."""
         p = view.position
-        ticker = await self._markets.ticker(p.symbol)
+        ticker = await self._read(shared, ("ticker", p.symbol),
+                                  lambda: self._markets.ticker(p.symbol))
         funding = funding_adjustment(
             p.position_qty, ticker.sum_unitary_funding, p.last_sum_unitary_funding
         )
         levels = self._thresholds.effective(chat_id, p.symbol)
         chat = self._chats.get(chat_id)
+        max_add = await self._read(shared, ("max_add", p),
+                                   lambda: self._margin.max_allowed(p, MarginAction.ADD))
         suggestion = suggest_topup(
             view.market, p, ticker.mark_price, funding,
             levels.warn_pct / HUNDRED if warning is None else warning,
-            await self._margin.max_allowed(p, MarginAction.ADD), chat.per_action_cap,
+            max_add, chat.per_action_cap,
             self._ledger.headroom(chat_id, chat.per_day_cap, self._clock.time()),
         )
         offer = TopupOffer(view, ticker.mark_price, levels, suggestion)
         if suggestion.amount is None:
             return offer
-        quote = await self._margin.quote_for(p, MarginAction.ADD, suggestion.amount)
+        amount = suggestion.amount
+        quote = await self._read(shared, ("quote", p, amount),
+                                 lambda: self._margin.quote_for(p, MarginAction.ADD, amount))
         approval = None if user_id is None else self.approval_for_topup(chat_id, user_id, quote)
         return TopupOffer(view, ticker.mark_price, levels, suggestion, quote, approval)
+
+    async def _read(
+        self, shared: bool, key: Hashable, read: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """read(), or with `shared` its answer from under SHARED_READS_TTL ago: an alert to
+        several chats prices one position several times at once, and Orderly paces /positions
+        (30 per 10 s), so unshared reads made the later chats' offers time out."""
+        if not shared:
+            return await read()
+        now = self._clock.monotonic()
+        hit = self._shared.get(key)
+        if hit is not None and now - hit[0] < SHARED_READS_TTL:
+            return hit[1]
+        value = await read()
+        self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_READS_TTL}
+        self._shared[key] = (now, value)
+        return value
 
     def approval_for_topup(self, chat_id: int, user_id: int, quote: MarginQuote) -> Approval:
         """A 120 s single-use approval of kind "topup" for exactly this quote."""

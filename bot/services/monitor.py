@@ -59,19 +59,12 @@ class Monitor:
     """Decides, per chat and isolated position, when to alert; emits events to an async sink."""
 
     def __init__(
-        self,
-        db: Database,
-        sink: Sink,
-        *,
-        clock: Clock,
-        client: RestFeed | None = None,
-        timings: Timings = DEFAULT_TIMINGS,
-        poll_seconds: float = 5.0,
-        websocket: bool = True,
+        self, db: Database, sink: Sink, *, clock: Clock, client: RestFeed | None = None,
+        timings: Timings = DEFAULT_TIMINGS, poll_seconds: float = 5.0, websocket: bool = True,
         markets: Iterable[MarketInfo] = (),
         policy: Any = alert_policy,  # anything with evaluate / quiet_band / next_deadline
         group_window: float = GROUP_WINDOW,
-    ) -> None:
+    ) -> None:  # fmt: skip
         self._sink, self._clock, self._client, self._timings = sink, clock, client, timings
         self._book = LiqBook({m.symbol: m for m in markets})
         self._index = WatchIndex()
@@ -160,6 +153,8 @@ class Monitor:
             self._feed.last_funding_at = now_m  # marks come from the stream; only funding here
             tickers = await self._read(self._client.get_tickers)
             self._apply_funding(tickers or (), self._clock.time())
+        if self._feed.should_degrade(now_m):  # as of the round's start: its poll has had its say
+            self._watches.out.extend(self._feed.degrade(self._watches.chats(), now_m))
         now, now_m = self._clock.time(), self._clock.monotonic()
         for key in self._index.due(now):
             watch = self._watches.get(key)
@@ -167,8 +162,6 @@ class Monitor:
                 fresh = self._feed.fresh(self._book.mark_at.get(watch.pos[0]), now_m)
                 obs = self._watches.observe(watch.pos, fresh=fresh, timer=True)
                 self._watches.evaluate(watch, obs, now)
-        if self._feed.should_degrade(now_m):
-            self._watches.out.extend(self._feed.degrade(self._watches.chats(), now_m))
         await self._drain()
 
     async def reload_chat(self, chat_id: int) -> None:
@@ -176,6 +169,10 @@ class Monitor:
         self._watches.persist(self._clock.time())
         self._watches.reload_chat(chat_id, self._clock.time())
         await self._drain()
+
+    def wake(self) -> None:
+        """Re-plan the run loop's nap now (the clock moved, or a timer may be due earlier)."""
+        self._wake.set()
 
     # ---- production loop ----------------------------------------------------------------------
 
@@ -218,10 +215,12 @@ class Monitor:
                 await self._send(batch)
 
     async def _nap(self) -> None:
-        """Sleep until the next timer or batch is due (at most 1 s), or until woken."""
+        """Sleep until the next timer, batch or REST poll is due (at most 1 s), or until woken."""
         deadline, due = self._index.next_deadline(), self._grouper.next_due()
-        wait = min(1.0, 1.0 if deadline is None else deadline - self._clock.time(),
-                   1.0 if due is None else due - self._clock.monotonic())  # fmt: skip
+        now, now_m = self._clock.time(), self._clock.monotonic()
+        wait = min(1.0, self._feed.next_poll_at(now_m) - now_m,
+                   1.0 if deadline is None else deadline - now,
+                   1.0 if due is None else due - now_m)  # fmt: skip
         self._wake.clear()
         # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel racing the wake-up
         with contextlib.suppress(TimeoutError):
@@ -257,7 +256,8 @@ class Monitor:
         """Replace the account's isolated positions: evaluate new/changed ones, end gone ones."""
         rows = {p.key: p for p in positions if p.margin_mode is ISOLATED and p.position_qty != 0}
         for pos in [k for k in self._book.held if k not in rows]:
-            self._end(pos, now, liquidated=False)
+            # Over REST a liquidation is just a vanished position: a mark through its liq tells.
+            self._end(pos, now, liquidated=self._book.distance(pos) == 0)
         for pos, row in rows.items():
             new = pos not in self._book.held
             if self._book.upsert(row):

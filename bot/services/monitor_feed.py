@@ -8,6 +8,8 @@ degraded_after means degraded.
 
 from __future__ import annotations
 
+import math
+
 from bot.services.alert_events import DegradedEvent
 from bot.timing import Timings
 
@@ -56,6 +58,17 @@ class FeedHealth:
         ):
             return (marks, positions)
         return None
+
+    def next_poll_at(self, now: float) -> float:
+        """When poll_plan next has a poll (monotonic), for the run loop's nap; infinity while
+        the streams suffice (the loop's 1 s nap notices a stream falling silent)."""
+        if not self.websocket:
+            interval = self.poll_seconds
+        elif self.stream_silent(now) or self.positions_wanted or self.private_up is False:
+            interval = self._t.stale_poll_interval
+        else:
+            return math.inf
+        return now if self.last_poll_at is None else self.last_poll_at + interval
 
     def funding_due(self, now: float) -> bool:
         """True when sum_unitary_funding should be re-read (WS marks carry no funding)."""
