@@ -121,22 +121,20 @@ class ApprovalStore:
 
     def claim(self, token: str, user_id: int, chat_id: int, now: float) -> ClaimResult:
         """Atomically move a valid pending approval to `executing`; exactly one press wins."""
-        cursor = self._db.execute(
-            "UPDATE approvals SET state = 'executing', claimed_at = ? WHERE token = ?"
-            " AND state = 'pending' AND expires_at > ? AND user_id = ? AND chat_id = ?",
-            [now, token, now, user_id, chat_id],
-        )
-        approval = self.get(token)
-        if cursor.rowcount == 1:
-            return ClaimResult(approval)
-        return ClaimResult(approval, _explain(approval, user_id, chat_id, now))
+        return self._leave_pending(token, "executing", "claimed_at", user_id, chat_id, now)
 
     def cancel(self, token: str, user_id: int, chat_id: int, now: float) -> ClaimResult:
         """Cancel a pending approval on behalf of its own user and chat."""
+        return self._leave_pending(token, "cancelled", "finished_at", user_id, chat_id, now)
+
+    def _leave_pending(
+        self, token: str, state: str, stamp: str, user_id: int, chat_id: int, now: float
+    ) -> ClaimResult:
+        # One conditional UPDATE: only a live pending row of this user and chat can move.
         cursor = self._db.execute(
-            "UPDATE approvals SET state = 'cancelled', finished_at = ? WHERE token = ?"
+            f"UPDATE approvals SET state = ?, {stamp} = ? WHERE token = ?"
             " AND state = 'pending' AND expires_at > ? AND user_id = ? AND chat_id = ?",
-            [now, token, now, user_id, chat_id],
+            [state, now, token, now, user_id, chat_id],
         )
         approval = self.get(token)
         if cursor.rowcount == 1:
