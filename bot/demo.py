@@ -60,6 +60,8 @@ class TerminalChat:
         labels = []
         for row in message.keyboard:
             for button in row:
+                if button.callback_data is None:  # a URL button: nothing to press here
+                    continue
                 number, self._next = self._next, self._next + 1
                 self._buttons[number] = (message.message_id, button.callback_data)
                 labels.append(f"[{number}] {button.text}")
