@@ -24,7 +24,7 @@ from bot.handlers.context import Services
 from bot.handlers.keyboards_alerts import AlertButtons, alert_keyboard
 from bot.handlers.render_alerts import AlertCard, alert_message, degraded_notice
 from bot.services.actions import TOPUP
-from bot.services.alert_events import AlertEvent, Batch, DegradedEvent, Sink
+from bot.services.alert_events import AlertEvent, Batch, DegradedEvent
 from bot.services.alert_views import TopupOffer
 from bot.services.alerts import AlertService
 from bot.services.notifier import Priority
@@ -34,6 +34,7 @@ from storage.topups import TopupLedger
 
 log = logging.getLogger(__name__)
 OFFER_TIMEOUT = 3.0  # seconds: past this an alert goes out without its Add button
+CLOSE_GRACE = 5.0  # seconds a stopping bot waits for alerts still being prepared
 _OFFERED = (DecisionKind.ALERT, DecisionKind.REMINDER, DecisionKind.OPENED_IN_ZONE)
 _ENDED = (DecisionKind.CLOSED, DecisionKind.LIQUIDATED)
 NO_PRICE = "The top-up could not be priced just now; tap Refresh."
@@ -52,19 +53,61 @@ def install_alerts(services: Services, db: Database) -> AlertService:
     return service
 
 
-def make_alert_sink(services: Services) -> Sink:
-    """The monitor's sink: one message per chat batch, queued by priority (never awaited)."""
+class AlertSink:
+    """The monitor's sink: one message per chat batch, queued by priority.
 
-    async def sink(batch: Batch) -> None:
-        chats = sorted({e.chat_id for e in batch})
-        for chat_id in chats:
-            events = [e for e in batch if e.chat_id == chat_id]
+    Pricing an alert's Add button reads the exchange (up to OFFER_TIMEOUT), so each chat's
+    batches run on that chat's own lane, in order, and the monitor never waits for them: one
+    slow exchange call must not hold up the evaluation of every other position.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lanes: dict[int, asyncio.Queue[Sequence[object]]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+
+    async def __call__(self, batch: Batch) -> None:
+        for chat_id in sorted({e.chat_id for e in batch}):
+            lane = self._lanes.get(chat_id)
+            if lane is None:
+                lane = self._lanes[chat_id] = asyncio.Queue()
+                self._workers[chat_id] = asyncio.create_task(
+                    self._drain(chat_id, lane), name=f"alerts-{chat_id}"
+                )
+            lane.put_nowait([e for e in batch if e.chat_id == chat_id])
+
+    async def _drain(self, chat_id: int, lane: asyncio.Queue[Sequence[object]]) -> None:
+        while True:
+            events = await lane.get()
             try:
-                await _send_chat(services, chat_id, events)
+                await _send_chat(self._services, chat_id, events)
             except Exception:  # one chat's failure must not silence the others
                 log.exception("could not send alerts to chat %s", chat_id)
+            finally:
+                lane.task_done()
 
-    return sink
+    async def idle(self) -> None:
+        """Wait until every batch handed over so far has been queued for sending."""
+        for lane in list(self._lanes.values()):
+            await lane.join()
+
+    async def aclose(self) -> None:
+        """Finish what was handed over (bounded by CLOSE_GRACE), then stop the lanes."""
+        try:
+            async with asyncio.timeout(CLOSE_GRACE):
+                await self.idle()
+        except TimeoutError:
+            log.warning("stopping with alerts still being prepared")
+        for worker in self._workers.values():
+            worker.cancel()
+        await asyncio.gather(*self._workers.values(), return_exceptions=True)
+        self._lanes.clear()
+        self._workers.clear()
+
+
+def make_alert_sink(services: Services) -> AlertSink:
+    """The monitor's sink for these services (see AlertSink)."""
+    return AlertSink(services)
 
 
 def priority_of(events: Sequence[AlertEvent]) -> Priority:

@@ -130,8 +130,9 @@ class BotRuntime:
         self.app.bot_data[SERVICES_KEY] = self.services
         register(self.app)
         self.alerts = install_alerts(self.services, db)
+        self.alert_sink = make_alert_sink(self.services)
         self.monitor = Monitor(
-            db, make_alert_sink(self.services), clock=self.services.clock, client=link.client,
+            db, self.alert_sink, clock=self.services.clock, client=link.client,
             timings=timings, poll_seconds=settings.monitor_poll_seconds,
             websocket=link.ws_public_url is not None or link.ws_private_url is not None,
         )
@@ -191,6 +192,7 @@ class BotRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.alert_sink.aclose()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:

@@ -8,6 +8,7 @@ at press time (`check_caps`, installed as the approvals pre-check for that kind)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from decimal import Decimal
 from typing import Any
@@ -56,7 +57,8 @@ class AlertService:
         self._thresholds, self._states, self._chats = thresholds, states, chats
         self._ledger, self._trading, self._margin = ledger, trading, margin
         self._markets, self._approvals, self._clock = markets, approvals, clock
-        self._shared: dict[Hashable, tuple[float, Any]] = {}  # key -> (monotonic at, answer)
+        # key -> (monotonic start, the read's future): concurrent offers share one request
+        self._shared: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
 
     # ---- thresholds and on/off ---------------------------------------------------------
     async def set_thresholds(
@@ -224,19 +226,23 @@ class AlertService:
     async def _read(
         self, shared: bool, key: Hashable, read: Callable[[], Awaitable[Any]]
     ) -> Any:
-        """read(), or with `shared` its answer from under SHARED_READS_TTL ago: an alert to
-        several chats prices one position several times at once, and Orderly paces /positions
-        (30 per 10 s), so unshared reads made the later chats' offers time out."""
+        """read(), or with `shared` the same read started under SHARED_READS_TTL ago (finished
+        or still in flight): an alert to several chats prices one position several times at
+        once, and Orderly paces /positions (30 per 10 s), so unshared reads made the later
+        chats' offers time out."""
         if not shared:
             return await read()
         now = self._clock.monotonic()
-        hit = self._shared.get(key)
-        if hit is not None and now - hit[0] < SHARED_READS_TTL:
-            return hit[1]
-        value = await read()
         self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_READS_TTL}
-        self._shared[key] = (now, value)
-        return value
+        hit = self._shared.get(key)
+        if hit is None:
+            hit = self._shared[key] = (now, asyncio.ensure_future(read()))
+        try:
+            return await asyncio.shield(hit[1])  # one waiter timing out must not cancel it
+        except Exception:
+            if self._shared.get(key) is hit:
+                del self._shared[key]  # a failed read is not shared: the next one tries again
+            raise
 
     def approval_for_topup(self, chat_id: int, user_id: int, quote: MarginQuote) -> Approval:
         """A 120 s single-use approval of kind "topup" for exactly this quote."""

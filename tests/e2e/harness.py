@@ -210,9 +210,11 @@ class Desk:
             ALICE, lambda m: m.text.startswith("Send a command"), WAIT, since=since)
 
     async def drained(self) -> None:
-        """Wait until the notifier has sent everything queued."""
+        """Wait until alerts handed to the sink are queued and the notifier has sent all."""
         runtime = self.runtime
         assert runtime is not None
+        async with asyncio.timeout(WAIT):
+            await runtime.alert_sink.idle()
         await self._wait(lambda: runtime.services.notifier.pending == 0 or None)
 
     async def _wait(self, probe: Callable[[], Any], seconds: float = WAIT) -> Any:

@@ -4,6 +4,7 @@ alerts_harness.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +15,11 @@ from bot.alerting import priority_of
 from bot.domain.alert_policy import Decision, DecisionKind, Level, Thresholds
 from bot.domain.margin import distance_to_liq
 from bot.domain.models import MarginAction, MarginMode, OrderRequest, OrderType, Side
+from bot.handlers.commands_alerts import ALERTS_KEY
 from bot.services.alert_events import AlertEvent, DegradedEvent
 from bot.services.notifier import Priority
 from storage.alert_state import AlertStateStore
-from tests.handlers.alerts_harness import ALICE, BOB, AlertDesk
+from tests.handlers.alerts_harness import ALICE, BOB, WAIT, AlertDesk
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 D = Decimal
@@ -210,3 +212,31 @@ async def test_info_notes_off_drops_recoveries_but_not_alerts(desk: AlertDesk) -
     assert desk.services.notifier.pending == 0
     texts = [m.text for m in desk.emulator.sent_messages(ALICE)[before:]]
     assert texts == [message.text]
+
+
+async def test_the_sink_never_makes_the_monitor_wait_for_pricing(
+    desk: AlertDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pricing the Add button reads the exchange; the monitor must not wait for it, and a
+    chat's messages keep their order."""
+    await section6(desk)
+    service = desk.services.extras[ALERTS_KEY]
+    real_offer = service.offer
+    release = asyncio.Event()
+
+    async def slow_offer(*args: object, **kwargs: object) -> object:
+        await release.wait()  # the exchange is slow to answer
+        return await real_offer(*args, **kwargs)
+
+    monkeypatch.setattr(service, "offer", slow_offer)
+    since = desk.emulator.mark()
+    async with asyncio.timeout(0.5):  # returns at once although pricing is stuck
+        await desk.sink([event(desk)])
+        await desk.sink([DegradedEvent(ALICE, True, 16.0)])
+    assert [e for e in desk.emulator.events[since:] if e.method == "sendMessage"] == []
+    release.set()
+    first = await desk.emulator.wait_for_message(ALICE, timeout=WAIT, since=since)
+    assert first.text.startswith("⚠️ WARNING — ETH") and first.button("Add")
+    second = await desk.emulator.wait_for_message(
+        ALICE, lambda m: m.message_id != first.message_id, timeout=WAIT, since=since)
+    assert "Monitoring degraded" in second.text  # after the alert handed over before it
