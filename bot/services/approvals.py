@@ -164,11 +164,9 @@ class ApprovalService:
         return PressOutcome(done.approval, order=result)
 
     async def _recheck_close(self, action: OrderAction) -> None:
-        views = await self._trading.positions()
         r = action.request
-        current = next(
-            (v.position for v in views if v.position.key == (r.symbol, r.margin_mode)), None
-        )
+        view = await self._trading.position(r.symbol, r.margin_mode)  # one read, not the book
+        current = view.position if view else None
         if current is None:
             raise UserInputError("the position is already closed; nothing was sent")
         if action.expect_qty is not None and (current.position_qty > 0) != (action.expect_qty > 0):

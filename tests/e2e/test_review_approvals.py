@@ -168,7 +168,7 @@ async def test_a_rate_limited_order_was_not_placed_and_says_so(desk: Desk) -> No
 async def test_an_exchange_unreachable_before_sending_says_nothing_was_sent(desk: Desk) -> None:
     await desk.open_position()
     card = await desk.say("/close eth")
-    desk.exchange.lose_request[("GET", "/v1/positions")] = 10  # the press-time re-check fails
+    desk.exchange.lose_request[("GET", "/v1/position/PERP_ETH_USDC")] = 10  # re-check fails
     done = await desk.press(card, "Confirm")
     desk.exchange.lose_request.clear()
     assert done.message is not None
@@ -353,7 +353,7 @@ async def test_a_rate_limited_press_time_check_says_nothing_was_sent_and_when_to
         return httpx.Response(429, headers={"Retry-After": "10"}, content=jsoncodec.dumps(
             {"success": False, "code": -1003, "message": "too many"}).encode())
 
-    intercept(desk, slow_down, is_("GET", "/v1/positions"))
+    intercept(desk, slow_down, is_("GET", "/v1/position/PERP_ETH_USDC"))
     done = await desk.press(card, "Confirm")
     assert done.message is not None
     assert done.message.text.endswith(
