@@ -6,6 +6,8 @@ import asyncio
 from collections import Counter
 from decimal import Decimal
 
+from sqlite_utils import Database
+
 from bot.domain.models import (
     AccountSummary,
     MarginMode,
@@ -18,6 +20,8 @@ from bot.domain.models import (
 from bot.errors import ExchangeUnavailable
 from bot.orderly.stream import MarkPricesEvent, PositionsEvent
 from bot.services.alert_events import AlertEvent, Batch, DegradedEvent, MonitorEvent
+from bot.services.monitor import Monitor
+from bot.timing import FakeClock
 
 D = Decimal
 ETH = "PERP_ETH_USDC"
@@ -112,3 +116,32 @@ class Recorder:
 
     def clear(self) -> None:
         self.batches.clear()
+
+
+# ---- shared by the monitor test modules ------------------------------------------------------
+
+CHAT, OTHER = 101, 202
+ISO = "ISOLATED"
+
+
+async def started(db: Database, clock: FakeClock, rest: FakeRest | None = None,
+                  **kw: object) -> tuple[Monitor, Recorder]:  # fmt: skip
+    sink = Recorder()
+    monitor = Monitor(db, sink, clock=clock, client=rest, markets=[market(ETH), market(BTC)],
+                      **kw)  # type: ignore[arg-type]  # fmt: skip
+    await monitor.start()
+    return monitor, sink
+
+
+async def walk(monitor: Monitor, clock: FakeClock, *prices: str, symbol: str = "ETH") -> None:
+    """One pushed mark per second, with the monitor's timers run after each."""
+    for price in prices:
+        clock.advance(1.0)
+        await monitor.on_stream_event(marks(**{symbol: price}))
+        await monitor.tick()
+
+
+async def wait(monitor: Monitor, clock: FakeClock, seconds: float) -> None:
+    for _ in range(int(seconds)):
+        clock.advance(1.0)
+        await monitor.tick()

@@ -7,21 +7,16 @@ the 6.25 % re-arm line).
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
 
-import pytest
 from sqlite_utils import Database
 
-from bot.domain.alert_policy import Decision, DecisionKind, Level, PolicyState, Thresholds
+from bot.domain.alert_policy import Level, PolicyState, Thresholds
 from bot.domain.margin import funding_adjustment, isolated_liq_price
 from bot.domain.models import Liquidation, MarginMode
-from bot.orderly.stream import ConnectionEvent, ConnectionState, LiquidationEvent
+from bot.orderly.stream import LiquidationEvent
 from bot.services import alert_codec
-from bot.services.alert_events import AlertEvent, DegradedEvent, Grouper
-from bot.services.monitor import Monitor
 from bot.timing import FakeClock
 from storage.alert_state import AlertStateStore
 from storage.chats import ChatStore
@@ -29,53 +24,20 @@ from storage.db import open_database
 from storage.thresholds import ThresholdStore
 from tests.services.monitor_kit import (
     BTC,
+    CHAT,
     ETH,
+    ISO,
+    OTHER,
     FakeRest,
-    Recorder,
     market,
-    marks,
     position,
     pushed,
+    started,
+    wait,
+    walk,
 )
 
 D = Decimal
-CHAT, OTHER = 101, 202
-ISO = "ISOLATED"
-
-
-@pytest.fixture
-def db() -> Database:
-    db = open_database(":memory:")
-    ChatStore(db).register(CHAT, 1, 0.0)
-    return db
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-async def started(db: Database, clock: FakeClock, rest: FakeRest | None = None,
-                  **kw: object) -> tuple[Monitor, Recorder]:  # fmt: skip
-    sink = Recorder()
-    monitor = Monitor(db, sink, clock=clock, client=rest, markets=[market(ETH), market(BTC)],
-                      **kw)  # type: ignore[arg-type]  # fmt: skip
-    await monitor.start()
-    return monitor, sink
-
-
-async def walk(monitor: Monitor, clock: FakeClock, *prices: str, symbol: str = "ETH") -> None:
-    """One pushed mark per second, with the monitor's timers run after each."""
-    for price in prices:
-        clock.advance(1.0)
-        await monitor.on_stream_event(marks(**{symbol: price}))
-        await monitor.tick()
-
-
-async def wait(monitor: Monitor, clock: FakeClock, seconds: float) -> None:
-    for _ in range(int(seconds)):
-        clock.advance(1.0)
-        await monitor.tick()
 
 
 # ---- alerts ------------------------------------------------------------------------------------
@@ -273,90 +235,6 @@ async def test_a_chat_that_starts_later_is_watched_after_reload(
     assert monitor.watched_count() == 2
 
 
-# ---- feed health -------------------------------------------------------------------------------
-
-
-async def test_silent_stream_falls_back_to_rest_and_degrades_once_per_chat(
-    db: Database, clock: FakeClock
-) -> None:
-    ChatStore(db).register(OTHER, 2, 0.0)
-    rest = FakeRest([position()])
-    rest.tickers = {ETH: (D(2200), D(0))}
-    monitor, sink = await started(db, clock, rest)
-    assert rest.calls == {"tickers": 1, "positions": 1}
-    await walk(monitor, clock, *["2200"] * 10)
-    assert rest.calls["tickers"] == 1  # the stream is alive: no polling
-    assert monitor.feed_age() == 0.0
-
-    await wait(monitor, clock, 10)  # stream silent: REST every 2 s after 5 s
-    assert rest.calls["tickers"] == 4 and rest.calls["positions"] == 4
-    assert sink.degraded() == []
-
-    rest.fail = True
-    await wait(monitor, clock, 30)
-    assert [(e.chat_id, e.degraded) for e in sink.degraded()] == [(CHAT, True), (OTHER, True)]
-    assert monitor.feed_age() is not None and monitor.feed_age() > 15  # type: ignore[operator]
-
-    rest.fail = False
-    await wait(monitor, clock, 10)
-    assert [(e.chat_id, e.degraded) for e in sink.degraded()] == [
-        (CHAT, True), (OTHER, True), (CHAT, False), (OTHER, False)]  # fmt: skip
-    assert sink.alerts() == []
-
-
-async def test_stale_data_never_concludes_recovered(db: Database, clock: FakeClock) -> None:
-    rest = FakeRest([position()])
-    rest.tickers = {ETH: (D(2100), D(0))}
-    rest.fail = True
-    monitor, sink = await started(db, clock, rest)
-    await monitor.on_stream_event(pushed(position()))
-    await walk(monitor, clock, "2040", "2140")  # critical, then above both re-arm lines
-    await wait(monitor, clock, 120)  # the feed dies: the hold cannot complete on stale data
-    assert ("recovered", "NONE") not in sink.kinds()
-
-
-async def test_with_websocket_off_rest_is_polled_every_poll_interval(
-    db: Database, clock: FakeClock
-) -> None:
-    rest = FakeRest([position()])
-    rest.tickers = {ETH: (D(2200), D(0))}
-    monitor, sink = await started(db, clock, rest, websocket=False, poll_seconds=5.0)
-    await wait(monitor, clock, 20)
-    assert rest.calls["tickers"] == 5 and rest.calls["positions"] == 5
-    rest.tickers = {ETH: (D(2040), D(0))}
-    await wait(monitor, clock, 5)
-    assert sink.kinds() == [("alert", "CRITICAL")]
-    assert sink.degraded() == []
-
-
-async def test_a_private_reconnect_rereads_positions(db: Database, clock: FakeClock) -> None:
-    rest = FakeRest([position()])
-    rest.tickers = {ETH: (D(2200), D(0))}
-    monitor, _ = await started(db, clock, rest)
-    await monitor.on_stream_event(ConnectionEvent(ConnectionState.CONNECTED), private=True)
-    await walk(monitor, clock, "2200", "2200")  # at most every stale_poll_interval
-    assert rest.calls["positions"] == 2 and rest.calls["tickers"] == 1
-    await walk(monitor, clock, *["2200"] * 5)
-    assert rest.calls["positions"] == 2  # read once, not for as long as the stream is up
-
-
-async def test_a_rest_answer_older_than_a_push_is_not_taken(
-    db: Database, clock: FakeClock
-) -> None:
-    rest = FakeRest([position()])
-    rest.tickers = {ETH: (D(2200), D(0))}
-    monitor, _ = await started(db, clock, rest)
-    rest.gate = asyncio.Event()
-    polling = asyncio.create_task(monitor.poll_once())
-    await asyncio.sleep(0)  # the REST reads are under way …
-    await monitor.on_stream_event(marks(ETH="2150"))  # … when the stream pushes newer data
-    await monitor.on_stream_event(pushed(position(margin="800", liq="1700")))
-    rest.gate.set()
-    await polling
-    pos = monitor.snapshot(CHAT)[0][0]
-    assert (pos.mark_price, pos.margin, pos.est_liq_price) == (D(2150), D(800), D(1700))
-
-
 # ---- persistence -------------------------------------------------------------------------------
 
 
@@ -401,97 +279,4 @@ def test_policy_state_survives_the_store_exactly() -> None:
         snooze_until=50.0)
 
 
-# ---- grouping (pure) ---------------------------------------------------------------------------
 
-
-def _event(chat: int, level: Level, kind: DecisionKind = DecisionKind.ALERT) -> AlertEvent:
-    return AlertEvent(chat, position(), None, Decision(kind, level, D("0.04"), 1), D(2100),
-                      D(2000), D("0.04"), Thresholds())  # fmt: skip
-
-
-def test_grouper_batches_a_chat_within_the_window() -> None:
-    g = Grouper(5.0)
-    assert g.add(_event(CHAT, Level.WARNING), 100.0) == []
-    assert g.add(_event(OTHER, Level.WARNING), 101.0) == []
-    assert g.add(_event(CHAT, Level.WARNING), 103.0) == []
-    assert g.next_due() == 105.0 and g.due(104.9) == []
-    batches = g.due(105.0)
-    assert [len(b) for b in batches] == [2] and batches[0][0].chat_id == CHAT
-    assert [b[0].chat_id for b in g.due(106.0)] == [OTHER] and len(g) == 0
-
-
-def test_grouper_flushes_a_critical_at_once_with_what_was_pending() -> None:
-    g = Grouper(5.0)
-    g.add(_event(CHAT, Level.WARNING), 100.0)
-    g.add(DegradedEvent(OTHER, True, 16.0), 100.0)
-    batches = g.add(_event(CHAT, Level.CRITICAL), 101.0)
-    assert [[e.urgent for e in b] for b in batches] == [[False, True]]
-    assert g.add(_event(CHAT, Level.CRITICAL, DecisionKind.REMINDER), 102.0) != []
-    assert g.add(_event(CHAT, Level.NONE, DecisionKind.LIQUIDATED), 102.0) != []
-    assert g.add(_event(CHAT, Level.NONE, DecisionKind.RECOVERED), 102.0) == []
-    assert [b[0].chat_id for b in g.flush_all()] == [OTHER, CHAT]
-
-
-# ---- the production loop ---------------------------------------------------------------------
-
-
-class FakeStream:
-    """Stands in for OrderlyStream: replays scripted pushes, then idles until stopped."""
-
-    made: ClassVar[list[FakeStream]] = []
-
-    def __init__(self, url: str, *, topics: tuple[str, ...], on_message: object,
-                 signer: object = None, **_: object) -> None:  # fmt: skip
-        self.url, self.topics, self.on_message, self.signer = url, topics, on_message, signer
-        self.stopped = False
-        FakeStream.made.append(self)
-
-    async def run(self) -> None:
-        send = self.on_message
-        if "position" in self.topics:
-            await send(ConnectionEvent(ConnectionState.CONNECTED))  # type: ignore[operator]
-            await send(pushed(position()))  # type: ignore[operator]
-        else:
-            await asyncio.sleep(0.01)
-            await send(marks(ETH="2040"))  # type: ignore[operator]
-        await asyncio.Event().wait()
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-
-async def test_run_follows_both_streams_until_cancelled(db: Database) -> None:
-    FakeStream.made.clear()
-    sink = Recorder()
-    monitor = Monitor(db, sink, clock=FakeClock(), markets=[market(ETH)])
-    task = asyncio.create_task(monitor.run("ws://pub/acct", "ws://priv/acct", "signer",
-                                           stream_factory=FakeStream))  # fmt: skip
-    for _ in range(200):
-        if sink.alerts():
-            break
-        await asyncio.sleep(0.005)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert sink.kinds() == [("alert", "CRITICAL")]
-    assert [(s.url, s.topics, s.signer) for s in FakeStream.made] == [
-        ("ws://pub/acct", ("markprices",), None),
-        ("ws://priv/acct", ("position", "liquidationsaccount"), "signer")]  # fmt: skip
-    assert all(s.stopped for s in FakeStream.made)
-
-
-def test_alert_position_carries_pnl_at_the_current_mark() -> None:
-    """The alert's unsettled PnL follows the mark, not the figure of the last position push."""
-    from bot.domain.models import Position
-    from bot.services.liq_book import LiqBook
-
-    book = LiqBook()
-    row = Position(
-        "PERP_ETH_USDC", MarginMode.ISOLATED, Decimal(1), Decimal(2500), Decimal(2500),
-        Decimal(2500), Decimal("2262.58"), Decimal(0), Decimal(0), Decimal("0.1"),
-        Decimal("0.006"), 10, Decimal("251.5"),
-    )
-    book.upsert(row)
-    book.set_mark("PERP_ETH_USDC", Decimal(2315), 0.0)
-    view = book.view(row.key)
-    assert (view.mark_price, view.unsettled_pnl) == (Decimal(2315), Decimal(-185))
