@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,107 +13,22 @@ from bot.errors import (
     AuthFailed,
     ConfigError,
     ExchangeRejected,
-    ExchangeUnavailable,
     OutcomeUnknown,
     RateLimited,
     UserInputError,
 )
-from bot.orderly import jsoncodec
 from bot.orderly.client import OrderlyClient
-from bot.orderly.signing import Signer, message, verify
 from bot.timing import FakeClock, Timings, now_ms
-
-SECRET = "ed25519:DAbXSmm9AVLDFg7aeuCFbRUcb8m5WutRNt9GYHw5D9Qv"
-KEY = "ed25519:FsSarm1hyETr23BSuGJw5CPoVFtVfwQjRzJnVHxFgLHK"
-ACCOUNT = "0xe5f543091345a99506cd77a113baff8e8e4f5e88851ef3ee5a819d33d86a6064"
-ETH = "PERP_ETH_USDC"
-Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class FakeExchange:
-    """Records requests, checks signatures, and replies from a script (last reply repeats)."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.requests: list[httpx.Request] = []
-        self.seen_at: list[float] = []
-        self.replies: list[Reply] = []
-        self.skew_ms = 0
-
-    def ok(self, data: Any = None) -> httpx.Response:
-        payload: dict[str, Any] = {"success": True}
-        if data is not None:
-            payload["data"] = data
-        payload["timestamp"] = now_ms(self.clock) + self.skew_ms
-        return httpx.Response(200, content=jsoncodec.dumps(payload))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        self.seen_at.append(self.clock.monotonic())
-        if "orderly-signature" in request.headers:
-            signed = message(
-                int(request.headers["orderly-timestamp"]), request.method,
-                request.url.raw_path.decode(), request.content.decode(),
-            )
-            signature = request.headers["orderly-signature"]
-            assert verify(request.headers["orderly-key"], signed, signature), "bad signature"
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        if isinstance(reply, Exception):
-            raise reply
-        return reply if isinstance(reply, httpx.Response) else reply(request)
-
-    def body(self, index: int = -1) -> str:
-        return self.requests[index].content.decode()
-
-    def path(self, index: int = -1) -> str:
-        return self.requests[index].url.raw_path.decode()
-
-
-def error(code: object, message: str, status: int = 400) -> httpx.Response:
-    body = jsoncodec.dumps({"success": False, "code": code, "message": message})
-    return httpx.Response(status, content=body)
-
-
-class FakeSleep:
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock, self.calls = clock, []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.clock.advance(seconds)
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sleep(clock: FakeClock) -> FakeSleep:
-    return FakeSleep(clock)
-
-
-@pytest.fixture
-def exchange(clock: FakeClock) -> FakeExchange:
-    return FakeExchange(clock)
-
-
-@pytest.fixture
-async def client(clock: FakeClock, sleep: FakeSleep, exchange: FakeExchange):
-    async with OrderlyClient(
-        "https://api.orderly.org", Signer(ACCOUNT, KEY, SECRET),
-        transport=httpx.MockTransport(exchange.handle), clock=clock, sleep=sleep,
-        rng=random.Random(7), timings=Timings(read_retries=3),
-    ) as c:
-        yield c
-
-
-ACK = {"order_id": 13, "client_order_id": "bot-1", "order_type": "LIMIT", "order_price": 2000,
-       "order_quantity": Decimal("0.01"), "error_message": "none"}
-POSITION = {"symbol": ETH, "position_qty": Decimal("0.5"), "cost_position": 1250,
-            "average_open_price": 2500, "mark_price": 2450, "est_liq_price": Decimal("2262.58"),
-            "leverage": 10, "margin_mode": "ISOLATED", "margin": Decimal("125.75")}
+from tests.orderly.client_kit import (
+    ACCOUNT,
+    ACK,
+    ETH,
+    POSITION,
+    SECRET,
+    FakeExchange,
+    Reply,
+    error,
+)
 
 
 async def test_signed_bytes_are_the_sent_bytes(client: OrderlyClient, exchange: FakeExchange):
@@ -176,116 +88,6 @@ async def test_margin_amount_is_a_json_string(client: OrderlyClient, exchange: F
     await client.adjust_position_margin(ETH, Decimal("100.50"), MarginAction.ADD)
     assert exchange.path() == "/v1/position_margin"
     assert exchange.body() == '{"symbol":"PERP_ETH_USDC","amount":"100.5","type":"ADD"}'
-
-
-async def test_429_on_read_waits_retry_after_then_succeeds(
-    client: OrderlyClient, exchange: FakeExchange, sleep: FakeSleep
-):
-    exchange.replies = [httpx.Response(429, headers={"Retry-After": "2"}),
-                        error(-1003, "rate limit", 429), exchange.ok({"rows": []})]
-    assert await client.get_tickers() == []
-    assert len(exchange.requests) == 3
-    assert sleep.calls == [2.0, 1.0]  # header honoured, then the 1 s default
-
-
-async def test_long_retry_after_on_read_is_raised_not_slept(
-    client: OrderlyClient, exchange: FakeExchange, sleep: FakeSleep
-):
-    exchange.replies = [httpx.Response(429, headers={"Retry-After": "30"})]
-    with pytest.raises(RateLimited) as info:
-        await client.get_tickers()
-    assert info.value.retry_after == 30.0 and len(exchange.requests) == 1 and sleep.calls == []
-
-
-async def test_5xx_read_is_retried_then_unavailable(
-    client: OrderlyClient, exchange: FakeExchange, sleep: FakeSleep
-):
-    exchange.replies = [httpx.Response(503, content=b"<html>busy</html>")]
-    with pytest.raises(ExchangeUnavailable) as info:
-        await client.get_account_info()
-    assert not isinstance(info.value, OutcomeUnknown)
-    assert len(exchange.requests) == 4  # 1 + Timings.read_retries
-    # jittered exponential backoff: each delay within [cap/2, cap] for cap 0.25, 0.5, 1.0
-    for delay, cap in zip(sleep.calls, (0.25, 0.5, 1.0), strict=True):
-        assert cap / 2 <= delay <= cap
-
-
-async def test_read_timeout_is_retried(client: OrderlyClient, exchange: FakeExchange):
-    exchange.replies = [httpx.ReadTimeout("slow"), exchange.ok({"holding": [
-        {"token": "USDC", "holding": Decimal("1000.25"), "isolated_margin": 125}]})]
-    holding = await client.get_holding()
-    assert holding.holding == Decimal("1000.25") and len(exchange.requests) == 2
-
-
-@pytest.mark.parametrize("reply", [
-    httpx.ReadTimeout("timed out"), httpx.RemoteProtocolError("dropped"),
-    httpx.Response(502), httpx.Response(200, content=b"not json"),
-])
-async def test_write_without_answer_is_outcome_unknown_and_never_retried(
-    client: OrderlyClient, exchange: FakeExchange, sleep: FakeSleep, reply: Reply
-):
-    exchange.replies = [reply]
-    with pytest.raises(OutcomeUnknown) as info:
-        await client.create_order(OrderRequest(
-            ETH, Side.BUY, OrderType.MARKET, Decimal("0.1"), MarginMode.ISOLATED))
-    assert len(exchange.requests) == 1 and sleep.calls == []
-    assert (info.value.method, info.value.path) == ("POST", "/v1/order")
-
-
-async def test_write_that_never_connected_is_unavailable_not_unknown(
-    client: OrderlyClient, exchange: FakeExchange
-):
-    exchange.replies = [httpx.ConnectError("refused")]
-    with pytest.raises(ExchangeUnavailable) as info:
-        await client.cancel_order(42, ETH)
-    assert not isinstance(info.value, OutcomeUnknown) and len(exchange.requests) == 1
-
-
-async def test_429_on_write_is_rate_limited_and_not_retried(
-    client: OrderlyClient, exchange: FakeExchange, sleep: FakeSleep
-):
-    exchange.replies = [httpx.Response(429, headers={"Retry-After": "3"})]
-    with pytest.raises(RateLimited) as info:
-        await client.set_leverage(10, MarginMode.ISOLATED, ETH)
-    assert info.value.retry_after == 3.0
-    assert len(exchange.requests) == 1 and sleep.calls == []
-
-
-async def test_error_envelope_becomes_exchange_rejected(
-    client: OrderlyClient, exchange: FakeExchange
-):
-    exchange.replies = [error(-1101, "The risk exposure for the user is too high.")]
-    with pytest.raises(ExchangeRejected) as info:
-        await client.adjust_position_margin(ETH, Decimal(50), MarginAction.REDUCE)
-    assert info.value.code == -1101 and info.value.http_status == 400
-    assert info.value.explanation.startswith("-1101: not enough margin")
-    assert len(exchange.requests) == 1
-
-
-async def test_string_code_and_auth_codes(client: OrderlyClient, exchange: FakeExchange):
-    exchange.replies = [error("-1011", "internal network error")]
-    with pytest.raises(ExchangeRejected) as info:
-        await client.cancel_all()
-    assert info.value.code == -1011 and not isinstance(info.value, AuthFailed)
-    exchange.replies = [error(-1002, "orderly key expired", 401)]
-    with pytest.raises(AuthFailed):
-        await client.get_positions()
-    assert len(exchange.requests) == 2  # a rejection is an answer: reads are not retried
-
-
-async def test_clock_skew_is_corrected(client: OrderlyClient, exchange: FakeExchange,
-                                       clock: FakeClock):
-    exchange.skew_ms = 400_000
-    exchange.replies = [exchange.ok({"status": 0, "msg": ""})]
-    assert await client.sync_clock() == 400_000
-    assert exchange.path() == "/v1/public/system_info"
-    assert "orderly-signature" not in exchange.requests[0].headers  # public: unsigned
-    assert client.clock_skew_ms == 400_000
-    clock.advance(5)
-    exchange.replies = [exchange.ok({"rows": []})]
-    await client.get_leverages()
-    sent_ts = int(exchange.requests[-1].headers["orderly-timestamp"])
-    assert sent_ts == now_ms(clock) + 400_000
 
 
 async def test_system_info(client: OrderlyClient, exchange: FakeExchange, clock: FakeClock):
