@@ -35,7 +35,7 @@ from storage.topups import TopupLedger
 log = logging.getLogger(__name__)
 OFFER_TIMEOUT = 3.0  # seconds: past this an alert goes out without its Add button
 CLOSE_GRACE = 5.0  # seconds a stopping bot waits for alerts still being prepared
-_OFFERED = (DecisionKind.ALERT, DecisionKind.REMINDER, DecisionKind.OPENED_IN_ZONE)
+_OFFERED = (DecisionKind.ALERT, DecisionKind.REMINDER, DecisionKind.DEEPENED)
 _ENDED = (DecisionKind.CLOSED, DecisionKind.LIQUIDATED)
 NO_PRICE = "The top-up could not be priced just now; tap Refresh."
 
@@ -187,4 +187,5 @@ def _card(event: AlertEvent, offer: TopupOffer | str | None) -> AlertCard:
         t.warning, t.critical,
         offer.suggestion if isinstance(offer, TopupOffer) else None,
         offer if isinstance(offer, str) else None,
+        opened=d.opened, previous=d.previous,
     )

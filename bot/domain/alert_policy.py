@@ -14,7 +14,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from bot.domain import alert_rules as rules
-from bot.domain.alert_rules import NO_LIMIT, REARM_HOLD, WARNING_DEBOUNCE
+from bot.domain.alert_rules import DEEPEN_SPACING, NO_LIMIT, REARM_HOLD, WARNING_DEBOUNCE
 
 GROUP_WINDOW = rules.GROUP_WINDOW  # every constant lives in alert_rules; this one the monitor needs
 _ZERO = Decimal(0)
@@ -27,10 +27,10 @@ class Level(IntEnum):
 
 
 class DecisionKind(StrEnum):
-    ALERT = "alert"  # a new, deeper level was entered (first message of a level)
+    ALERT = "alert"  # a new, deeper level was entered (first message of a level, audible)
+    DEEPENED = "deepened"  # still critical, the distance halved since the last critical alert
     REMINDER = "reminder"  # still in the level; reminder schedule came due
     RECOVERED = "recovered"  # re-armed: back out of a level (held ≥ 60 s above re-arm)
-    OPENED_IN_ZONE = "opened_in_zone"  # a new position already inside a zone: one info note
     CLOSED = "closed"  # the position disappeared (episode ends)
     LIQUIDATED = "liquidated"  # a liquidation push arrived (episode ends)
 
@@ -79,7 +79,9 @@ class Decision:
     level: Level  # the level the message is about (the new level for ALERT/RECOVERED)
     distance: Decimal | None
     episode: int
-    silent: bool = False  # send without notification (e.g. info notes)
+    silent: bool = False  # send without notification (a calm position's close)
+    opened: bool = False  # ALERT about a position first seen inside the zone
+    previous: Decimal | None = None  # DEEPENED: the distance of the last critical alert
 
 
 def evaluate(
@@ -106,6 +108,10 @@ def evaluate(
     if obs.fresh and state.level is Level.WARNING and d <= c:
         return _enter(state, Level.CRITICAL, obs, now, False, False)
     state = _track_holds(state, obs, d, w_line, c_line, now)
+    if state.level is Level.CRITICAL:
+        state, deeper = _deepen(state, obs, d, now)
+        if deeper:
+            return state, deeper
     return _recover_or_remind(state, obs, now)
 
 
@@ -130,7 +136,7 @@ def quiet_band(state: PolicyState, thresholds: Thresholds) -> tuple[Decimal, Dec
             return None
         return (c.next_plus(), w_line) if rs is None else (w_line, NO_LIMIT)
     if rs is None:
-        return (_ZERO, c_line) if rw is None else None
+        return _critical_band(state, c_line) if rw is None else None
     return (c_line, w_line) if rw is None else (w_line, NO_LIMIT)
 
 
@@ -143,7 +149,9 @@ def next_deadline(state: PolicyState, thresholds: Thresholds) -> float | None:
     if hold is None:  # a running W' hold makes the C' one wait for it
         hold = state.rearm_since
     rearm = None if hold is None else hold + REARM_HOLD
-    return min((t for t in (_reminder_due(state), rearm) if t is not None), default=None)
+    held = rules.read_loud(state.extra)[2] if state.level is Level.CRITICAL else None
+    due = (_reminder_due(state), rearm, held)
+    return min((t for t in due if t is not None), default=None)
 
 
 def snooze(state: PolicyState, until: float) -> PolicyState:
@@ -183,7 +191,26 @@ def _seen(state: PolicyState) -> bool:
 def _calm(state: PolicyState) -> PolicyState:
     """The state at level NONE with nothing running (debounce count kept)."""
     calm = replace(state, level=Level.NONE, entered_at=None, next_reminder_at=None)
-    return _with_rearm_w(replace(calm, rearm_since=None), None)
+    return _with_loud(_with_rearm_w(replace(calm, rearm_since=None), None), None, None)
+
+
+def _with_loud(
+    state: PolicyState, distance: Decimal | None, at: float | None, due: float | None = None
+) -> PolicyState:
+    extra = rules.with_loud(state.extra, distance, at, due)
+    return state if extra == state.extra else replace(state, extra=extra)
+
+
+def _critical_band(state: PolicyState, c_line: Decimal) -> tuple[Decimal, Decimal] | None:
+    """CRITICAL with no hold running: quiet above the deepening line, up to C'."""
+    line = rules.deepen_line(state.extra)
+    if line is None:
+        return (_ZERO, c_line)
+    if line >= c_line:
+        return None  # thresholds changed under the episode: look at every update
+    if rules.read_loud(state.extra)[2] is not None:  # a held deepening waits for its time
+        return (_ZERO, line.next_plus())
+    return (line.next_plus(), c_line)
 
 
 def _with_rearm_w(state: PolicyState, start: float | None) -> PolicyState:
@@ -227,16 +254,41 @@ def _end_episode(
 def _enter(
     state: PolicyState, level: Level, obs: Observation, now: float, new: bool, opened: bool
 ) -> tuple[PolicyState, list[Decision]]:
-    """Enter `level` at `now` (a new episode if `new`); ALERT, or the silent note if `opened`."""
+    """Enter `level` at `now` (a new episode if `new`) with its audible ALERT; `opened`: the
+    position's first look (never muted by a snooze)."""
     entered = replace(
         _calm(state), level=level, episode=state.episode + int(new), pending_warning=0,
         entered_at=now, next_reminder_at=_first_reminder(level, now), seen=True,
     )  # fmt: skip
     if level is Level.WARNING and not opened and is_snoozed(state, now):
         return entered, []  # muted; the held reminder catches up after the snooze
-    kind = DecisionKind.OPENED_IN_ZONE if opened else DecisionKind.ALERT
-    decision = Decision(kind, level, obs.distance, entered.episode, silent=opened)
+    if level is Level.CRITICAL:
+        entered = _with_loud(entered, obs.distance, now)
+    decision = Decision(DecisionKind.ALERT, level, obs.distance, entered.episode, opened=opened)
     return replace(entered, last_sent_at=now), [decision]
+
+
+def _deepen(
+    state: PolicyState, obs: Observation, d: Decimal, now: float
+) -> tuple[PolicyState, list[Decision]]:
+    """DEEPENED when d has halved since the last critical alert (spaced DEEPEN_SPACING apart);
+    a halving seen too soon is held until then; a stale look or one above the line drops it."""
+    line = rules.deepen_line(state.extra)
+    ref, at, _ = rules.read_loud(state.extra)
+    if line is None or ref is None or at is None:
+        return state, []
+    if not obs.fresh or d > line:
+        return _with_loud(state, ref, at), []
+    if now < at + DEEPEN_SPACING:
+        return _with_loud(state, ref, at, at + DEEPEN_SPACING), []
+    later = state.next_reminder_at
+    due = _reminder_due(state)
+    if due is not None and now >= due:  # a reminder falling due now is said by this alert
+        entered = now if state.entered_at is None else state.entered_at
+        later = rules.reminder_after(True, entered, now)
+    deeper = _with_loud(replace(state, last_sent_at=now, next_reminder_at=later), d, now)
+    return deeper, [Decision(DecisionKind.DEEPENED, Level.CRITICAL, obs.distance, state.episode,
+                             previous=ref)]  # fmt: skip
 
 
 def _from_none(
@@ -273,7 +325,8 @@ def _recover_or_remind(
         return back, [Decision(DecisionKind.RECOVERED, Level.NONE, obs.distance, state.episode)]
     if state.level is Level.CRITICAL and rw is None and rules.held(state.rearm_since, now):
         back = replace(
-            state, level=Level.WARNING, entered_at=now, rearm_since=None, last_sent_at=now,
+            _with_loud(state, None, None), level=Level.WARNING, entered_at=now,
+            rearm_since=None, last_sent_at=now,
             next_reminder_at=_first_reminder(Level.WARNING, now),
         )  # fmt: skip
         decision = Decision(DecisionKind.RECOVERED, Level.WARNING, obs.distance, state.episode)

@@ -15,10 +15,17 @@ d = distance, W/C = warning/critical threshold, W'/C' = 1.25 × those = the re-a
 - Reminders sit on a grid from entering the level: WARNING once at +30 min; CRITICAL at +5 …
   +30 min then every 30 min. After downtime one overdue reminder goes out, then the grid.
 - Snooze holds reminders until it ends (then one goes out if the level still holds) and mutes
-  the WARNING alert (the level is entered silently); CRITICAL alerts, RECOVERED, notes and
-  episode ends go out. A fingerprint change or a close clears it.
-- First fresh look at a position inside a zone: OPENED_IN_ZONE (silent), level entered as if
-  alerted (normal reminders), only deeper levels stay armed. Stale first looks are ignored.
+  the WARNING alert (the level is entered silently); CRITICAL and DEEPENED alerts, RECOVERED,
+  opened-inside-a-zone alerts and episode ends go out. A fingerprint change or a close clears it.
+- First fresh look at a position inside a zone: the level's normal (audible) ALERT, marked
+  `opened`, never muted by a snooze; the level is entered (normal reminders), only deeper
+  levels stay armed. Stale first looks are ignored.
+- Deepening, inside CRITICAL: every critical ALERT and DEEPENED records its distance R and time
+  (PolicyState.extra). A fresh observation at d ≤ R/2 (R > 0) -> DEEPENED (a further audible
+  alert; snooze never mutes it), at most one per DEEPEN_SPACING s: a halving seen sooner is
+  held (DEEPEN_DUE_KEY) and goes out at that time if d ≤ R/2 still; a look above R/2 or a stale
+  one drops the held one. A reminder due at the same time is folded into the DEEPENED message
+  (the grid moves on). Reminders do not move R.
 - closed/liquidated: one CLOSED/LIQUIDATED if the position was seen (LIQUIDATED wins; CLOSED
   is silent when no level was entered), then everything resets but the episode number.
 - thresholds.enabled False: no decisions at all; the state rests at NONE (a later re-enable
@@ -44,6 +51,11 @@ CRITICAL_SLOW = 1800.0  # this often
 GROUP_WINDOW = 5.0  # the monitor groups a chat's level changes within this window
 NO_LIMIT = Decimal("Infinity")  # quiet_band's high when nothing far away can change anything
 REARM_W_KEY = "rearm_warning_since"  # PolicyState.extra: CRITICAL's hold above W' (repr float)
+DEEPEN_SPACING = 30.0  # seconds between two audible critical alerts of one position, at least
+LOUD_D_KEY = "loud_distance"  # PolicyState.extra: distance of the last critical alert (Decimal)
+LOUD_AT_KEY = "loud_at"  # … and its time (repr float)
+DEEPEN_DUE_KEY = "deepen_due"  # a halving seen too soon goes out at this time (repr float)
+_LOUD_KEYS = (LOUD_D_KEY, LOUD_AT_KEY, DEEPEN_DUE_KEY)
 
 
 def lines(warning: Decimal, critical: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -94,3 +106,28 @@ def reminder_after(critical: bool, entered: float, now: float) -> float | None:
     while at <= now:  # float rounding guard
         at += step
     return at
+
+
+def read_loud(extra: dict[str, str]) -> tuple[Decimal | None, float | None, float | None]:
+    """(distance, time) of the last critical alert, and the held deepening's due time."""
+    d, at, due = (extra.get(k) for k in _LOUD_KEYS)
+    return (None if d is None else Decimal(d), None if at is None else float(at),
+            None if due is None else float(due))  # fmt: skip
+
+
+def with_loud(
+    extra: dict[str, str], distance: Decimal | None, at: float | None, due: float | None = None
+) -> dict[str, str]:
+    """A copy of extra with the last critical alert (None: none) and the held deepening."""
+    out = {k: v for k, v in extra.items() if k not in _LOUD_KEYS}
+    if distance is not None and at is not None:
+        out[LOUD_D_KEY], out[LOUD_AT_KEY] = str(distance), repr(at)
+    if due is not None:
+        out[DEEPEN_DUE_KEY] = repr(due)
+    return out
+
+
+def deepen_line(extra: dict[str, str]) -> Decimal | None:
+    """The distance at or below which a critical position deepens (None: no critical alert)."""
+    d = read_loud(extra)[0]
+    return d / 2 if d is not None and d > 0 else None

@@ -46,6 +46,8 @@ class AlertCard:
     suggestion: TopupSuggestion | None = None
     note: str | None = None  # plain text, e.g. why no top-up could be priced
     at: float | None = None  # when the live numbers were read (LIVE cards)
+    opened: bool = False  # an ALERT about a position first seen inside the zone
+    previous: Decimal | None = None  # DEEPENED: the distance of the last critical alert
 
     @property
     def name(self) -> str:
@@ -97,16 +99,17 @@ def _headline(card: AlertCard) -> str:
     name, away = esc(card.name), fmt.pct(card.distance)
     kind = card.kind
     if kind == DecisionKind.ALERT:
-        return f"{_ICONS.get(card.level, '⚠️')} <b>{card.level.name}</b> — {name} is {away} " \
+        verb = "opened" if card.opened else "is"
+        return f"{_ICONS.get(card.level, '⚠️')} <b>{card.level.name}</b> — {name} {verb} {away} " \
                "from liquidation"
+    if kind == DecisionKind.DEEPENED:
+        return f"🚨 <b>CRITICAL, closer</b> — {name} is {away} from liquidation, " \
+               f"was {fmt.pct(card.previous)}"
     if kind == DecisionKind.REMINDER:
         return f"🔁 <b>Still {card.level.name}</b> — {name} is {away} from liquidation"
     if kind == DecisionKind.RECOVERED:
         still = {Level.WARNING: ", still inside the warning zone"}.get(card.level, "")
         return f"✅ {name} is back to {away} from liquidation{still}"
-    if kind == DecisionKind.OPENED_IN_ZONE:
-        return f"ℹ️ {name} opened inside the {card.level.name.lower()} zone: {away} " \
-               "from liquidation"
     if kind == DecisionKind.LIQUIDATED:
         return f"❌ <b>LIQUIDATED</b> — {name} was taken over by the liquidation engine"
     if kind == DecisionKind.CLOSED:

@@ -31,11 +31,12 @@ class AlertEvent:
 
     @property
     def urgent(self) -> bool:
-        """True for what must never wait: critical alerts/reminders and liquidations."""
+        """True for what must never wait: critical alerts, deepenings, reminders, liquidations."""
         d = self.decision
         if d.kind is DecisionKind.LIQUIDATED:
             return True
-        return d.level is Level.CRITICAL and d.kind in (DecisionKind.ALERT, DecisionKind.REMINDER)
+        loud = (DecisionKind.ALERT, DecisionKind.REMINDER, DecisionKind.DEEPENED)
+        return d.level is Level.CRITICAL and d.kind in loud
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from bot.domain.alert_rules import NO_LIMIT
 
 TH = Thresholds()  # warning 5 %, critical 2.5 %
 ALERT, REMIND, BACK = DecisionKind.ALERT, DecisionKind.REMINDER, DecisionKind.RECOVERED
-NOTE, CLOSED, LIQ = DecisionKind.OPENED_IN_ZONE, DecisionKind.CLOSED, DecisionKind.LIQUIDATED
+DEEPER, CLOSED, LIQ = DecisionKind.DEEPENED, DecisionKind.CLOSED, DecisionKind.LIQUIDATED
 NONE, WARN, CRIT = Level.NONE, Level.WARNING, Level.CRITICAL
 SEEN = PolicyState(seen=True, fingerprint="long 1 ETH / 250")
 
@@ -138,7 +138,7 @@ def test_warning_reminds_once_after_30_min() -> None:
 
 def test_opened_in_critical_reminds_on_the_normal_schedule() -> None:
     state, said = run([(0, obs("0.02"))], state=PolicyState())
-    assert said == [(0, NOTE, CRIT)]
+    assert said == [(0, ALERT, CRIT)]
     times = [t for t, _, _ in drive_timers(state, 1800, "0.02")[1]]
     assert times == [300, 600, 900, 1200, 1500, 1800]
 
@@ -268,12 +268,24 @@ def test_a_stale_first_look_is_ignored() -> None:
 
 
 # -- opened inside a zone, closed, liquidated ---------------------------------------------------
-def test_opened_inside_warning_notes_once_then_only_critical_alerts() -> None:
+def test_opened_inside_warning_alerts_audibly_once_then_only_critical_alerts() -> None:
     steps = [(0, obs("0.04", fingerprint="a")), (1, obs("0.04")), (2, obs("0.045"))]
     _state, said = run([*steps, (50, obs("0.03")), (60, obs("0.02"))], state=PolicyState())
-    assert said == [(0, NOTE, WARN), (60, ALERT, CRIT)]
+    assert said == [(0, ALERT, WARN), (60, ALERT, CRIT)]
     first = evaluate(PolicyState(), obs("0.04"), TH, 0)[1]
-    assert first == [Decision(NOTE, WARN, D("0.04"), 1, silent=True)]
+    assert first == [Decision(ALERT, WARN, D("0.04"), 1, opened=True)]
+    assert not first[0].silent
+
+
+def test_opened_inside_critical_is_the_audible_critical_alert() -> None:
+    state, first = evaluate(PolicyState(), obs("0.014", fingerprint="a"), TH, 0)
+    assert first == [Decision(ALERT, CRIT, D("0.014"), 1, opened=True)]
+    assert not first[0].silent and state.level is CRIT
+
+
+def test_a_snooze_left_over_never_mutes_the_first_alert_of_a_position() -> None:
+    state = snooze(PolicyState(), 10_000)
+    assert run([(0, obs("0.04", fingerprint="a"))], state=state)[1] == [(0, ALERT, WARN)]
 
 
 def test_opened_outside_any_zone_says_nothing() -> None:
@@ -299,7 +311,7 @@ def test_closing_a_calm_position_is_a_silent_note() -> None:
 def test_a_position_reopened_after_a_close_is_a_new_episode() -> None:
     state, _ = run([(5, obs(None, closed=True))], state=critical_at(0))
     state, said = run([(9, obs("0.04", fingerprint="b"))], state=state)
-    assert said == [(9, NOTE, WARN)] and state.episode == 2
+    assert said == [(9, ALERT, WARN)] and state.episode == 2
 
 
 # -- disabled alerts ------------------------------------------------------------------------------
@@ -347,7 +359,7 @@ def test_quiet_bands() -> None:
     assert quiet_band(warned, TH) == (D("0.025").next_plus(), D("0.0625"))
     assert quiet_band(run([(5, obs("0.07"))], state=warned)[0], TH) == (D("0.0625"), NO_LIMIT)
     crit = critical_at(0)
-    assert quiet_band(crit, TH) == (D(0), D("0.03125"))
+    assert quiet_band(crit, TH) == (D("0.01").next_plus(), D("0.03125"))  # 2 % halves at 1 %
     assert quiet_band(run([(5, obs("0.04"))], state=crit)[0], TH) == (D("0.03125"), D("0.0625"))
     both = run([(5, obs("0.04")), (6, obs("0.07"))], state=crit)[0]
     assert quiet_band(both, TH) == (D("0.0625"), NO_LIMIT)
@@ -361,3 +373,72 @@ def test_next_deadline() -> None:
     assert next_deadline(run([(5, obs("0.04"))], state=critical_at(0))[0], TH) == 65
     both = run([(5, obs("0.04")), (30, obs("0.07"))], state=critical_at(0))[0]
     assert next_deadline(both, TH) == 90  # the C' hold (65) waits for the W' one
+
+
+# -- deepening inside critical ------------------------------------------------------------------
+def test_each_halving_since_the_last_critical_alert_alerts_again() -> None:
+    steps = [(0, obs("0.025")), (40, obs("0.013")), (80, obs("0.0125")), (120, obs("0.0063")),
+             (160, obs("0.00625")), (200, obs("0.0032")), (240, obs("0.003125"))]
+    _state, said = run(steps)
+    assert said == [(0, ALERT, CRIT), (80, DEEPER, CRIT), (160, DEEPER, CRIT),
+                    (240, DEEPER, CRIT)]
+
+
+def test_a_deepening_says_the_distance_it_halved_from() -> None:
+    state = critical_at(0)  # at 2 %
+    _, said = evaluate(state, obs("0.0099"), TH, 31)
+    assert said == [Decision(DEEPER, CRIT, D("0.0099"), 1, previous=D("0.02"))]
+
+
+def test_deepenings_are_at_least_30_s_apart_and_a_held_one_goes_out_on_time() -> None:
+    state = critical_at(0)  # 2 %
+    state, said = run([(10, obs("0.009")), (20, obs("0.008"))], state=state)
+    assert said == [] and next_deadline(state, TH) == 30  # held until 30 s after the alert
+    assert quiet_band(state, TH) == (D(0), D("0.01").next_plus())
+    state, said = drive_timers(state, 31, "0.008")
+    assert said == [(30, DEEPER, CRIT)]
+    state, said = run([(40, obs("0.0039")), (59, obs("0.001"))], state=state)  # 0.8 % -> 0.4 %
+    assert said == [] and next_deadline(state, TH) == 60
+    assert drive_timers(state, 61, "0.001")[1] == [(60, DEEPER, CRIT)]
+
+
+def test_a_held_deepening_is_dropped_when_the_mark_backs_off_or_the_feed_goes_stale() -> None:
+    held, _ = run([(10, obs("0.009"))], state=critical_at(0))
+    backed, said = run([(20, obs("0.011"))], state=held)
+    assert said == [] and next_deadline(backed, TH) == 300  # only the reminder grid remains
+    assert run([(31, obs("0.011"))], state=backed)[1] == []
+    stale, said = run([(20, obs("0.009", fresh=False))], state=held)
+    assert said == [] and next_deadline(stale, TH) == 300
+    assert run([(35, obs("0.009"))], state=stale)[1] == [(35, DEEPER, CRIT)]
+
+
+def test_snooze_never_hides_a_deepening() -> None:
+    state = snooze(critical_at(0), 10_000)
+    assert run([(100, obs("0.005"))], state=state)[1] == [(100, DEEPER, CRIT)]
+
+
+def test_a_reminder_due_with_a_deepening_is_folded_into_it() -> None:
+    state, said = run([(300, obs("0.009")), (301, obs("0.009"))], state=critical_at(0))
+    assert said == [(300, DEEPER, CRIT)]
+    assert next_deadline(state, TH) == 600
+
+
+def test_reminders_do_not_move_the_halving_line() -> None:
+    state, said = run([(300, obs("0.015")), (330, obs("0.0101")), (340, obs("0.01"))],
+                      state=critical_at(0))  # fmt: skip
+    assert said == [(300, REMIND, CRIT), (340, DEEPER, CRIT)]
+
+
+def test_the_deepening_record_survives_a_restart_and_ends_with_the_level() -> None:
+    held, _ = run([(10, obs("0.009"))], state=critical_at(0))
+    assert reload(held) == held
+    assert drive_timers(reload(held), 31, "0.009")[1] == [(30, DEEPER, CRIT)]
+    down, _ = run([(100, obs("0.04")), (160, obs("0.04"))], state=critical_at(0))
+    assert down.level is WARN and quiet_band(down, TH) == (D("0.025").next_plus(), D("0.0625"))
+    again, said = run([(200, obs("0.024")), (230, obs("0.012"))], state=down)
+    assert said == [(200, ALERT, CRIT), (230, DEEPER, CRIT)]
+
+
+def test_a_liquidation_price_on_the_mark_stops_deepening() -> None:
+    state, said = run([(40, obs("0")), (80, obs("0")), (120, obs("0"))], state=critical_at(0))
+    assert said == [(40, DEEPER, CRIT)]

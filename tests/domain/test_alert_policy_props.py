@@ -147,13 +147,17 @@ def check_announcements(before: PolicyState, after: PolicyState, decisions: list
     assert len(decisions) <= 1
     for d in decisions:
         if d.kind is DecisionKind.ALERT:
-            assert before.level < d.level == after.level and obs.fresh
+            assert before.level < d.level == after.level and obs.fresh and not d.silent
+            assert d.opened == (not before.seen and before.level is Level.NONE
+                                and before.fingerprint is None)
+        elif d.kind is DecisionKind.DEEPENED:
+            assert before.level is after.level is d.level is Level.CRITICAL and obs.fresh
+            assert d.previous is not None and d.distance is not None
+            assert d.distance <= d.previous / 2
         elif d.kind is DecisionKind.RECOVERED:
             assert before.level > d.level == after.level and obs.fresh
         elif d.kind is DecisionKind.REMINDER:
             assert d.level == before.level == after.level
-        elif d.kind is DecisionKind.OPENED_IN_ZONE:
-            assert d.silent and obs.fresh and after.level == d.level > Level.NONE
         else:
             assert after.level is Level.NONE and not after.seen
         assert d.episode == after.episode

@@ -94,7 +94,7 @@ async def test_a_critical_takes_pending_warnings_along_and_leads_the_message(
         assert kinds(desk.sent(ALICE, since)) == ["critical"]
 
 
-async def test_a_position_opened_inside_the_warning_zone_gets_one_silent_note(
+async def test_a_position_opened_inside_the_warning_zone_gets_one_audible_warning(
     tmp_path: Path,
 ) -> None:
     async with AlertDesk.open(tmp_path) as desk:
@@ -104,18 +104,19 @@ async def test_a_position_opened_inside_the_warning_zone_gets_one_silent_note(
         since = desk.emulator.mark()
         await desk.open_position("/buy eth 1 isolated")  # 25×: about 3.4 % from liquidation
         await desk.flush()
-        notes = desk.sent(ALICE, since)
-        assert kinds(notes) == ["opened"], notes
-        assert notes[0].text.startswith("ℹ️ ETH isolated long opened inside the warning zone")
+        alerts = desk.sent(ALICE, since)
+        assert kinds(alerts) == ["warning"], alerts
+        assert alerts[0].text.startswith("⚠️ WARNING — ETH isolated long opened 3.")
+        assert alerts[0].button("Add")
         sent = [c for c in desk.emulator.calls_of("sendMessage")
-                if str(c.params.get("text", "")).startswith("ℹ️")]  # fmt: skip
-        assert sent[0].params.get("disable_notification") in (True, "true", "True")
+                if str(c.params.get("text", "")).startswith("⚠️")]  # fmt: skip
+        assert sent[0].params.get("disable_notification") in (None, False, "false", "False")
         for _ in range(3):  # more updates inside the zone: the warning is already entered
             await desk.move(ETH, desk.price_at(ETH, D("0.03")))
         await desk.flush()
         await desk.move(ETH, desk.price_at(ETH, D("0.02")))  # the deeper level stays armed
         await desk.next_alert(ALICE, "critical", since=since)
-        assert kinds(desk.sent(ALICE, since)) == ["opened", "critical"]
+        assert kinds(desk.sent(ALICE, since)) == ["warning", "critical"]
 
 
 async def test_critical_alerts_at_once_and_reminds_on_schedule(tmp_path: Path) -> None:

@@ -163,8 +163,8 @@ def test_priority_of_a_batch() -> None:
                         ev(DecisionKind.REMINDER, Level.CRITICAL)]) is Priority.CRITICAL
     assert priority_of([ev(DecisionKind.LIQUIDATED, Level.NONE)]) is Priority.CRITICAL
     assert priority_of([ev(DecisionKind.ALERT, Level.WARNING)]) is Priority.WARNING
-    assert priority_of([ev(DecisionKind.RECOVERED, Level.NONE),
-                        ev(DecisionKind.OPENED_IN_ZONE, Level.CRITICAL)]) is Priority.INFO
+    assert priority_of([ev(DecisionKind.DEEPENED, Level.CRITICAL)]) is Priority.CRITICAL
+    assert priority_of([ev(DecisionKind.RECOVERED, Level.NONE)]) is Priority.INFO
 
 
 async def test_a_grouped_batch_is_one_message_and_refresh_answers_apart(desk: AlertDesk) -> None:
@@ -175,11 +175,11 @@ async def test_a_grouped_batch_is_one_message_and_refresh_answers_apart(desk: Al
     p = desk.position(sol)
     d = distance_to_liq(p.mark_price, p.est_liq_price)
     sol_event = AlertEvent(ALICE, p, desk.paper.engine.market(sol),
-                           Decision(DecisionKind.OPENED_IN_ZONE, Level.WARNING, d, 1),
+                           Decision(DecisionKind.ALERT, Level.WARNING, d, 1, opened=True),
                            p.mark_price, p.est_liq_price, d, Thresholds(D("0.1"), D("0.05")))
     message = await desk.alert(event(desk), sol_event)
     assert message.text.count("ETH isolated long") == 1
-    assert "ℹ️ SOL isolated short opened inside the warning zone" in message.text
+    assert "⚠️ WARNING — SOL isolated short opened " in message.text
     labels = [b.text for b in message.buttons]
     assert labels[:3] == ["Add 57.23 USDC · ETH", "Snooze 1h · ETH", "Refresh · ETH"]
     assert "Refresh · SOL" in labels

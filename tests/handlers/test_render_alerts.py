@@ -114,16 +114,22 @@ def test_no_line_when_no_topup_is_needed() -> None:
     (DecisionKind.RECOVERED, Level.NONE, "✅ ETH isolated long is back to 7.65 % from liquidation"),
     (DecisionKind.RECOVERED, Level.WARNING, "back to 7.65 % from liquidation, still inside the "
                                             "warning zone"),
-    (DecisionKind.OPENED_IN_ZONE, Level.WARNING, "ℹ️ ETH isolated long opened inside the "
-                                                 "warning zone: 7.65 %"),
+    (DecisionKind.DEEPENED, Level.CRITICAL, "🚨 CRITICAL, closer — ETH isolated long is 7.65 % "
+                                            "from liquidation, was 20.00 %"),
     (DecisionKind.LIQUIDATED, Level.CRITICAL, "❌ LIQUIDATED — ETH isolated long was taken over"),
     (DecisionKind.CLOSED, Level.NONE, "⏹ ETH isolated long is closed"),
 ])
 def test_headlines(kind: DecisionKind, level: Level, headline: str) -> None:
-    shown = rendered(ra.alert_message([card(kind, level, suggestion=None)]))
+    shown = rendered(ra.alert_message([card(kind, level, suggestion=None, previous=D("0.2"))]))
     assert headline in shown.split("\n")[0]
     ended = kind in (DecisionKind.LIQUIDATED, DecisionKind.CLOSED)
     assert ("liq price" in shown) is not ended
+
+
+def test_an_alert_about_a_new_position_says_it_opened_there() -> None:
+    shown = rendered(ra.alert_message([card(level=Level.CRITICAL, opened=True)]))
+    assert shown.startswith("🚨 CRITICAL — ETH isolated long opened 7.65 % from liquidation")
+    assert "➕ Add " in shown
 
 
 def test_short_position_and_unknown_market() -> None:

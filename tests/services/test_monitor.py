@@ -185,15 +185,15 @@ async def test_a_liquidation_push_reports_liquidated_once_and_at_once(
     assert sink.kinds() == [("alert", "CRITICAL"), ("liquidated", "CRITICAL")]
 
 
-async def test_opening_inside_a_zone_gives_one_silent_note(
+async def test_opening_inside_a_zone_alerts_audibly_once(
     db: Database, clock: FakeClock
 ) -> None:
     monitor, sink = await started(db, clock)
     await monitor.on_stream_event(pushed(position(mark="2080")))  # opens at 3.8 %
     await walk(monitor, clock, "2080", "2070")
     await wait(monitor, clock, 6)
-    assert sink.kinds() == [("opened_in_zone", "WARNING")]
-    assert sink.alerts()[0].decision.silent
+    assert sink.kinds() == [("alert", "WARNING")]
+    assert sink.alerts()[0].decision.opened and not sink.alerts()[0].decision.silent
 
 
 # ---- who is watched ----------------------------------------------------------------------------
