@@ -424,7 +424,7 @@ def test_a_reminder_due_with_a_deepening_is_folded_into_it() -> None:
 
 
 def test_reminders_do_not_move_the_halving_line() -> None:
-    state, said = run([(300, obs("0.015")), (330, obs("0.0101")), (340, obs("0.01"))],
+    _state, said = run([(300, obs("0.015")), (330, obs("0.0101")), (340, obs("0.01"))],
                       state=critical_at(0))  # fmt: skip
     assert said == [(300, REMIND, CRIT), (340, DEEPER, CRIT)]
 
@@ -435,10 +435,10 @@ def test_the_deepening_record_survives_a_restart_and_ends_with_the_level() -> No
     assert drive_timers(reload(held), 31, "0.009")[1] == [(30, DEEPER, CRIT)]
     down, _ = run([(100, obs("0.04")), (160, obs("0.04"))], state=critical_at(0))
     assert down.level is WARN and quiet_band(down, TH) == (D("0.025").next_plus(), D("0.0625"))
-    again, said = run([(200, obs("0.024")), (230, obs("0.012"))], state=down)
+    _again, said = run([(200, obs("0.024")), (230, obs("0.012"))], state=down)
     assert said == [(200, ALERT, CRIT), (230, DEEPER, CRIT)]
 
 
 def test_a_liquidation_price_on_the_mark_stops_deepening() -> None:
-    state, said = run([(40, obs("0")), (80, obs("0")), (120, obs("0"))], state=critical_at(0))
+    _state, said = run([(40, obs("0")), (80, obs("0")), (120, obs("0"))], state=critical_at(0))
     assert said == [(40, DEEPER, CRIT)]

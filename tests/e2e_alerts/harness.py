@@ -57,7 +57,8 @@ _KINDS = {
     "warning": re.compile(r"^⚠️ WARNING — "), "critical": re.compile(r"^🚨 CRITICAL — "),
     "reminder": re.compile(r"^🔁 Still "), "recovered": re.compile(r"^✅ .* is back to "),
     "liquidated": re.compile(r"^❌ LIQUIDATED"), "closed": re.compile(r"^⏹ "),
-    "deeper": re.compile(r"^🚨 CRITICAL, closer — "), "degraded": re.compile(r"Monitoring degraded"),
+    "deeper": re.compile(r"^🚨 CRITICAL, closer — "),
+    "degraded": re.compile(r"Monitoring degraded"),
 }  # fmt: skip
 
 
