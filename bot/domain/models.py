@@ -253,4 +253,26 @@ class Liquidation:
     symbol: str
     margin_mode: MarginMode
     position_qty: Decimal
-    transfer_price: Decimal
+    transfer_price: Decimal  # the price the position was taken over at
+    cost_position_transfer: Decimal = Decimal(0)
+    liquidator_fee: Decimal = Decimal(0)
+    insurance_fund_fee: Decimal = Decimal(0)
+    abs_liquidation_fee: Decimal = Decimal(0)
+    transfer_amount_to_insurance_fund: Decimal = Decimal(0)  # of the whole liquidation
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One fill of the account (GET /v1/trades); a liquidation's fills have no order_id."""
+
+    trade_id: int
+    symbol: str
+    side: Side
+    executed_price: Decimal
+    executed_quantity: Decimal
+    fee: Decimal
+    realized_pnl: Decimal  # what this fill realized (0 for an opening fill), fee not included
+    executed_timestamp: int  # ms
+    margin_mode: MarginMode = MarginMode.CROSS
+    order_id: int | None = None
+    is_maker: bool = False

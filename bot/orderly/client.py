@@ -269,6 +269,13 @@ class OrderlyClient:
         position = parse_one(wire.PositionRow, data)
         return position if position.position_qty != 0 else None
 
+    async def get_trades(
+        self, symbol: str | None = None, start_t: int | None = None, end_t: int | None = None
+    ) -> list[m.Trade]:
+        """The account's latest fills (500 at most), optionally of one symbol and time range."""
+        params = [("symbol", symbol), ("start_t", start_t), ("end_t", end_t)]
+        return parse_many(wire.TradeRow, await self._get("/v1/trades", params))
+
     # account --------------------------------------------------------------------------------
 
     async def get_holding(self) -> m.Holding:

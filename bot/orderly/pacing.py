@@ -35,6 +35,7 @@ LIMITS: dict[str, Rate] = {
     "orders": Rate(10, 1.0),
     "system-info": Rate(1, 1.0),  # per IP
     "position-margin": Rate(10, 1.0),
+    "trades": Rate(10, 1.0),
 }
 
 # (method, path pattern, bucket); `*` matches exactly one path segment.
@@ -55,6 +56,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/client/order/*", "orders"),
     ("GET", "/v1/public/system_info", "system-info"),
     ("POST", "/v1/position_margin", "position-margin"),
+    ("GET", "/v1/trades", "trades"),
 )
 
 

@@ -241,6 +241,7 @@ def parse_liquidations(rows: list[Any]) -> tuple[Liquidation, ...]:
     for raw in rows:
         row = _dict(raw, "liquidation")
         liq_id, ts = _int(row.get("liquidationId")), _int(row.get("timestamp"))
+        to_fund = dec(row.get("transferAmountToInsuranceFund"), ZERO)
         for perp in _list(row.get("positionsByPerp") or [], "positionsByPerp"):
             perp = _dict(perp, "positionsByPerp row")
             out.append(
@@ -251,6 +252,11 @@ def parse_liquidations(rows: list[Any]) -> tuple[Liquidation, ...]:
                     margin_mode=_mode(perp.get("marginMode")),
                     position_qty=dec(perp.get("positionQty"), ZERO),
                     transfer_price=dec(perp.get("transferPrice"), ZERO),
+                    cost_position_transfer=dec(perp.get("costPositionTransfer"), ZERO),
+                    liquidator_fee=dec(perp.get("liquidatorFee"), ZERO),
+                    insurance_fund_fee=dec(perp.get("insuranceFundFee"), ZERO),
+                    abs_liquidation_fee=dec(perp.get("absLiquidationFee"), ZERO),
+                    transfer_amount_to_insurance_fund=to_fund,
                 )
             )
     return tuple(out)

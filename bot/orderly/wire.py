@@ -248,6 +248,31 @@ class PositionRow(_Wire):
         return m.Position(**fields)
 
 
+class TradeRow(_Wire):
+    """One row of GET /v1/trades (`order_id` is null on a liquidation's fills)."""
+
+    id: Int
+    symbol: str
+    side: m.Side
+    executed_price: Num
+    executed_quantity: Num
+    fee: Num = ZERO
+    realized_pnl: Num | None = None  # null for fills older than Orderly's 24 h window
+    executed_timestamp: Int = 0
+    margin_mode: m.MarginMode = m.MarginMode.CROSS
+    order_id: Int | None = None
+    is_maker: Int | bool = 0
+
+    def to_domain(self) -> m.Trade:
+        return m.Trade(
+            trade_id=self.id, symbol=self.symbol, side=self.side,
+            executed_price=self.executed_price, executed_quantity=self.executed_quantity,
+            fee=self.fee, realized_pnl=self.realized_pnl or ZERO,
+            executed_timestamp=self.executed_timestamp, margin_mode=self.margin_mode,
+            order_id=self.order_id, is_maker=bool(self.is_maker),
+        )
+
+
 class AccountData(_Wire):
     """Totals of GET /v1/account_info, also the head of GET /v1/positions."""
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, fields
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.models import MarginMode, MarketInfo, OrderType, Side
+from bot.domain.models import MarginMode, MarketInfo, OrderType, Side, Trade
 from bot.paper.state import AccountState, OrderState, PosState, State
 
 VERSION = 1
@@ -83,6 +83,16 @@ def _load_order(row: dict[str, Any]) -> OrderState:
     )
 
 
+def _dump_trade(t: Trade) -> dict[str, Any]:
+    return {**_plain(t), "side": t.side.value, "margin_mode": t.margin_mode.value}
+
+
+def _load_trade(row: dict[str, Any]) -> Trade:
+    money = ("executed_price", "executed_quantity", "fee", "realized_pnl")
+    return Trade(**{**row, **{k: Decimal(row[k]) for k in money}, "side": Side(row["side"]),
+                    "margin_mode": MarginMode(row["margin_mode"])})
+
+
 def dump_state(state: State) -> dict[str, Any]:
     """The whole state as plain JSON types."""
     return {
@@ -95,6 +105,8 @@ def dump_state(state: State) -> dict[str, Any]:
         "orders": [_dump_order(o) for o in state.orders.values()],
         "next_order_id": state.next_order_id,
         "next_liquidation_id": state.next_liquidation_id,
+        "trades": {a: [_dump_trade(t) for t in ts] for a, ts in state.trades.items()},
+        "next_trade_id": state.next_trade_id,
     }
 
 
@@ -114,4 +126,6 @@ def load_state(data: dict[str, Any]) -> State:
         orders={o.order_id: o for o in orders},
         next_order_id=data["next_order_id"],
         next_liquidation_id=data["next_liquidation_id"],
+        trades={a: [_load_trade(t) for t in ts] for a, ts in data.get("trades", {}).items()},
+        next_trade_id=data.get("next_trade_id", 1),  # snapshots from before the trade history
     )

@@ -29,9 +29,11 @@ from bot.domain.models import (
     MarketInfo,
     Position,
     PositionsSnapshot,
+    Side,
     Ticker,
+    Trade,
 )
-from bot.paper import codec, ledger, liquidation
+from bot.paper import codec, ledger, liquidation, trades
 from bot.paper import leverage as leverage_rules
 from bot.paper.errors import EngineError
 from bot.paper.events import (
@@ -256,6 +258,14 @@ class PaperEngine(OrderDesk):
         )
 
     # -- events and persistence
+    def trades(
+        self, account_id: str, symbol: str | None = None, start: int | None = None,
+        end: int | None = None,
+    ) -> list[Trade]:  # fmt: skip
+        """GET /v1/trades: the account's fills in [start, end] ms, newest first (latest 500)."""
+        self._acct(account_id)
+        return trades.history(self._s, account_id, symbol, start, end)
+
     def drain_events(self) -> list[EngineEvent]:
         events, self._events = self._events, []
         return events
@@ -291,6 +301,9 @@ class PaperEngine(OrderDesk):
             liq = Liquidation(self._s.next_liquidation_id, now, taken.symbol, taken.margin_mode,
                               taken.position_qty, taken.price)
             self._s.next_liquidation_id += 1
+            side = Side.SELL if taken.position_qty > 0 else Side.BUY  # the taking-over fill
+            trades.record(self._s, acct.account_id, taken.symbol, taken.margin_mode, side,
+                          abs(taken.position_qty), taken.price, ZERO, taken.realized_pnl, now)
             self._events.append(LiquidationEvent(acct.account_id, liq, taken.margin_lost))
             for o in self._s.open_orders(acct.account_id):
                 # Cross liquidation cancels the cross book; an isolated one its closing orders.

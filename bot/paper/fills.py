@@ -60,19 +60,21 @@ def apply_fill(
     fee_rate: Decimal,
     leverage: int,
     now: int,
-) -> Decimal:
-    """Apply a fill of `qty` at `price` to the (symbol, mode) position; returns the fee charged."""
+) -> tuple[Decimal, Decimal]:
+    """Apply a fill of `qty` at `price` to the (symbol, mode) position; returns the fee charged
+    and the PnL the fill realized (0 for an opening fill)."""
     key = (symbol, mode)
     pos = acct.positions.get(key) or PosState(last_suf=state.suf[symbol])
     _settle_funding(state, symbol, pos)
     fee = qty * price * fee_rate
     acct.holding -= fee
     signed = side.sign * qty
+    realized = ZERO
     if pos.qty == 0 or (pos.qty > 0) == (signed > 0):
         _open(acct, pos, mode, signed, price, leverage)
     else:
         closing = min(qty, abs(pos.qty))
-        _reduce(acct, pos, mode, closing, price)
+        realized = _reduce(acct, pos, mode, closing, price)
         if qty > closing:  # flip: the remainder opens fresh at this price
             _open(acct, pos, mode, side.sign * (qty - closing), price, leverage)
     pos.updated_ms = now
@@ -81,7 +83,13 @@ def apply_fill(
         acct.positions.pop(key, None)
     else:
         acct.positions[key] = pos
-    return fee
+    return fee, realized
+
+
+def realized_at(state: State, symbol: str, pos: PosState, price: Decimal) -> Decimal:
+    """The PnL closing the whole position at `price` realizes (accrued funding included)."""
+    funding = pos.qty * (state.suf[symbol] - pos.last_suf)
+    return pos.qty * price - (pos.cost + funding)
 
 
 def close_at(state: State, acct: AccountState, symbol: str, mode: MarginMode, price: Decimal,

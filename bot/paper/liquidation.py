@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.domain.models import MarginMode
 from bot.paper import ledger
-from bot.paper.fills import close_at
+from bot.paper.fills import close_at, realized_at
 from bot.paper.state import ZERO, AccountState, State
 
 CROSS, ISOLATED = MarginMode.CROSS, MarginMode.ISOLATED
@@ -23,6 +23,7 @@ class Taken:
     position_qty: Decimal
     price: Decimal
     margin_lost: Decimal
+    realized_pnl: Decimal  # what closing it at `price` realized (the margin_lost covers it)
 
 
 def isolated_breached(state: State, acct: AccountState, symbol: str) -> bool:
@@ -46,7 +47,9 @@ def cross_breached(state: State, acct: AccountState) -> bool:
 def _take_isolated(state: State, acct: AccountState, symbol: str) -> Taken:
     # Only the position's margin is lost: holding and the other positions are untouched.
     pos = acct.positions.pop((symbol, ISOLATED))
-    return Taken(acct.account_id, symbol, ISOLATED, pos.qty, state.marks[symbol], pos.margin)
+    price = state.marks[symbol]
+    return Taken(acct.account_id, symbol, ISOLATED, pos.qty, price, pos.margin,
+                 realized_at(state, symbol, pos, price))
 
 
 def _take_cross(state: State, acct: AccountState, now: int) -> list[Taken]:
@@ -55,7 +58,7 @@ def _take_cross(state: State, acct: AccountState, now: int) -> list[Taken]:
         qty = acct.positions[(symbol, mode)].qty
         realized = close_at(state, acct, symbol, CROSS, state.marks[symbol], now)
         taken.append(Taken(acct.account_id, symbol, CROSS, qty, state.marks[symbol],
-                           max(ZERO, -realized)))
+                           max(ZERO, -realized), realized))
     acct.holding = max(ZERO, acct.holding)  # the insurance fund takes what is beyond the holding
     return taken
 

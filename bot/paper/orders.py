@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.domain.models import MarketInfo, Order, OrderAck, OrderRequest, Side
-from bot.paper import book, ledger
+from bot.paper import book, ledger, trades
 from bot.paper.errors import EngineError
 from bot.paper.events import BalanceEvent, EngineEvent, ExecutionEvent, PositionEvent
 from bot.paper.fills import apply_fill
@@ -188,8 +188,11 @@ class OrderDesk:
             qty = min(qty, abs(pos_qty))
         now = self._now()
         leverage = self._s.leverage_of(acct, order.symbol, order.margin_mode)
-        fee = apply_fill(self._s, acct, order.symbol, order.margin_mode, order.side, qty, price,
-                         fee_rate, leverage, now)
+        fee, realized = apply_fill(self._s, acct, order.symbol, order.margin_mode, order.side,
+                                   qty, price, fee_rate, leverage, now)
+        trades.record(self._s, acct.account_id, order.symbol, order.margin_mode, order.side, qty,
+                      price, fee, realized, now, order_id=order.order_id,
+                      maker=fee_rate == MAKER_FEE)  # fmt: skip
         order.record_fill(qty, price, now)
         self._exec(order, qty, price, fee)
         if order.remaining > 0:  # a reduce-only order larger than what was left to close

@@ -164,6 +164,15 @@ def _flat(ctx: Ctx, sym: str, mode: MarginMode) -> Position:
     )
 
 
+def trades(ctx: Ctx) -> Any:
+    """GET /v1/trades: the latest fills (500 at most), optionally of one symbol and time range."""
+    p = ctx.params
+    p.reject_unknown({"symbol", "start_t", "end_t"})
+    sym = symbol(ctx, p.text("symbol")) if p.has("symbol") else None
+    start, end = p.integer("start_t", required=False), p.integer("end_t", required=False)
+    return _rows(ctx.engine.trades(ctx.account_id, sym, start, end), shapes.trade_row)
+
+
 def holding(ctx: Ctx) -> Any:
     return {"holding": [shapes.holding_row(ctx.engine.holding(ctx.account_id))]}
 

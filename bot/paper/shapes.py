@@ -21,6 +21,7 @@ from bot.domain.models import (
     Position,
     PositionsSnapshot,
     Ticker,
+    Trade,
 )
 from bot.paper.engine import ExecutionEvent, KeyRecord, LiquidationEvent
 
@@ -88,6 +89,17 @@ def order_row(o: Order) -> Row:
         "average_executed_price": o.average_executed_price, "created_time": o.created_time,
         "updated_time": o.updated_time, "realized_pnl": ZERO, "reduce_only": o.reduce_only,
         "order_tag": "default", "margin_mode": o.margin_mode.value,
+    }
+
+
+def trade_row(t: Trade) -> Row:
+    """One row of GET /v1/trades (also the shape of GET /v1/trade/{id})."""
+    return {
+        "id": t.trade_id, "symbol": t.symbol, "fee": t.fee, "fee_asset": "USDC",
+        "side": t.side.value, "order_id": t.order_id, "executed_price": t.executed_price,
+        "executed_quantity": t.executed_quantity, "executed_timestamp": t.executed_timestamp,
+        "is_maker": int(t.is_maker), "realized_pnl": t.realized_pnl, "match_id": t.trade_id,
+        "margin_token": "USDC", "margin_change_qty": ZERO, "margin_mode": t.margin_mode.value,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.domain.models import MarginMode, MarketInfo, Order, OrderType, Side
+from bot.domain.models import MarginMode, MarketInfo, Order, OrderType, Side, Trade
 
 ZERO = Decimal(0)
 OPEN_STATUSES = frozenset({"NEW", "PARTIAL_FILLED"})
@@ -115,6 +115,8 @@ class State:
     orders: dict[int, OrderState] = field(default_factory=dict)
     next_order_id: int = 1
     next_liquidation_id: int = 1
+    trades: dict[str, list[Trade]] = field(default_factory=dict)  # per account, oldest first
+    next_trade_id: int = 1
 
     def open_orders(
         self, account_id: str | None = None, symbol: str | None = None

@@ -113,6 +113,20 @@ def test_liquidation_without_margin_mode_is_cross_and_flattens_per_perp() -> Non
         ("A", MarginMode.CROSS, Decimal(1)), ("B", MarginMode.ISOLATED, Decimal(-2))]
 
 
+def test_liquidation_reads_price_cost_fees_and_the_insurance_fund_transfer() -> None:
+    (event,) = push('{"topic":"liquidationsaccount","data":[{"liquidationId":7,"timestamp":9,'
+                    '"transferAmountToInsuranceFund":40.5,"positionsByPerp":[{"symbol":"S",'
+                    '"positionQty":1,"costPositionTransfer":1950.25,"transferPrice":1950.25,'
+                    '"liquidatorFee":0.5,"insuranceFundFee":0.25,"absLiquidationFee":0.75,'
+                    '"marginMode":"ISOLATED"}]}]}')
+    (liq,) = event.liquidations
+    assert (liq.liquidation_id, liq.timestamp, liq.transfer_price) == (7, 9, Decimal("1950.25"))
+    assert liq.cost_position_transfer == Decimal("1950.25")
+    assert (liq.liquidator_fee, liq.insurance_fund_fee, liq.abs_liquidation_fee) == (
+        Decimal("0.5"), Decimal("0.25"), Decimal("0.75"))
+    assert liq.transfer_amount_to_insurance_fund == Decimal("40.5")
+
+
 @pytest.mark.parametrize(
     "text",
     ['{"topic":"indexprices","data":[]}', '{"event":"pong"}', '{"topic":5,"data":1}'],

@@ -199,3 +199,30 @@ def test_a_malformed_or_non_finite_number_is_a_malformed_reply_not_a_crash() -> 
             continue
         raise AssertionError(f"{bad!r} was accepted as a number")
     assert issubclass(pydantic.ValidationError, ValueError)
+
+
+# The GET /v1/trade/{id} example of the Orderly docs (the /v1/trades rows share it).
+TRADE_ROW = (
+    '{"id":2,"symbol":"PERP_BTC_USDC","fee":0.0001,"fee_asset":"USDC","side":"BUY",'
+    '"order_id":1,"executed_price":123,"executed_quantity":0.05,"executed_timestamp":1567382401000,'
+    '"is_maker":1,"realized_pnl":-1.25,"match_id":1773456866666462000,"margin_token":"USDC",'
+    '"margin_change_qty":0,"margin_mode":"ISOLATED"}'
+)
+
+
+def test_trade_row_docs_example() -> None:
+    trade = wire.TradeRow.model_validate(jsoncodec.loads(TRADE_ROW)).to_domain()
+    assert (trade.trade_id, trade.order_id, trade.side, trade.margin_mode) == (
+        2, 1, Side.BUY, MarginMode.ISOLATED)
+    assert trade.executed_price == Decimal(123) and trade.executed_quantity == Decimal("0.05")
+    assert trade.fee == Decimal("0.0001") and trade.realized_pnl == Decimal("-1.25")
+    assert trade.is_maker and trade.executed_timestamp == 1567382401000
+
+
+def test_a_liquidation_fill_without_order_id_or_realized_pnl() -> None:
+    row = jsoncodec.loads('{"id":9,"symbol":"PERP_ETH_USDC","side":"SELL","order_id":null,'
+                          '"executed_price":"2000.5","executed_quantity":"1","is_maker":false,'
+                          '"realized_pnl":null,"executed_timestamp":5}')
+    trade = wire.TradeRow.model_validate(row).to_domain()
+    assert trade.order_id is None and trade.realized_pnl == 0 and not trade.is_maker
+    assert trade.margin_mode is MarginMode.CROSS and trade.executed_price == Decimal("2000.5")

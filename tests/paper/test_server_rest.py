@@ -137,6 +137,23 @@ async def test_order_lifecycle_by_id_and_client_id(desk: Desk) -> None:
     assert (await desk.ok("DELETE", "/v1/orders"))["status"] == "CANCEL_ALL_SENT"
 
 
+async def test_trades_history_has_orderlys_row_shape_and_filters(desk: Desk) -> None:
+    market = {"symbol": ETH, "order_type": "MARKET", "side": "BUY",
+              "order_quantity": Decimal("0.1"), "margin_mode": "ISOLATED"}
+    ack = await desk.ok("POST", "/v1/order", market)
+    (row,) = (await desk.ok("GET", "/v1/trades", query=f"symbol={ETH}"))["rows"]
+    assert set(row) >= {"id", "symbol", "fee", "fee_asset", "side", "order_id", "executed_price",
+                        "executed_quantity", "executed_timestamp", "is_maker", "realized_pnl",
+                        "margin_mode"}
+    assert (row["order_id"], row["side"], row["executed_quantity"]) == (
+        ack["order_id"], "BUY", Decimal("0.1"))
+    assert row["realized_pnl"] == 0 and row["margin_mode"] == "ISOLATED" and row["fee"] > 0
+    later = row["executed_timestamp"] + 1
+    assert (await desk.ok("GET", "/v1/trades", query=f"start_t={later}"))["rows"] == []
+    assert error_of(await desk.call("GET", "/v1/trades", query="symbol=PERP_NOPE_USDC")) == (
+        400, -1005)
+
+
 async def test_account_reads(desk: Desk) -> None:
     assert (await desk.ok("GET", "/v1/client/info"))["account_id"] == desk.creds.account_id
     assert (await desk.ok("GET", "/v1/account_info"))["free_collateral"] == 10_000
