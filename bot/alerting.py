@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 from bot.domain.alert_policy import DecisionKind, Level
+from bot.domain.models import Trade
+from bot.domain.outcome import Outcome, outcome_of
 from bot.errors import MarginDeskError
 from bot.handlers.commands_alerts import ALERTS_KEY
 from bot.handlers.context import Services
@@ -146,7 +148,8 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
     allowed = services.settings.bot_allowed_user_ids
     user = chat.user_id if chat.user_id in allowed else None
     offers = await asyncio.gather(*(_offer(services, chat_id, user, e) for e in alerts))
-    cards = [_card(e, o) for e, o in zip(alerts, offers, strict=True)]
+    outcomes = await asyncio.gather(*(_outcome(services, e) for e in alerts))
+    cards = [_card(e, o, r) for e, o, r in zip(alerts, offers, outcomes, strict=True)]
     buttons = [AlertButtons(e.position.symbol, o.token if isinstance(o, TopupOffer) else None,
                             o.amount if isinstance(o, TopupOffer) else None)
                for e, o in zip(alerts, offers, strict=True) if e.decision.kind not in _ENDED]
@@ -178,7 +181,24 @@ async def _offer(
         return NO_PRICE
 
 
-def _card(event: AlertEvent, offer: TopupOffer | str | None) -> AlertCard:
+async def _outcome(services: Services, event: AlertEvent) -> Outcome | None:
+    """What an ended position came to: its closing fills from the trade history (up to
+    OFFER_TIMEOUT), the liquidation push, else the last mark (see bot/domain/outcome.py)."""
+    kind = event.decision.kind
+    if kind not in _ENDED:
+        return None
+    p = event.position
+    trades: list[Trade] = []
+    try:
+        read = services.trading.trades(p.symbol, p.timestamp or None)
+        trades = await asyncio.wait_for(read, OFFER_TIMEOUT)
+    except (MarginDeskError, TimeoutError) as exc:
+        log.warning("no trade history for the end of %s: %s", p.symbol, exc)
+    return outcome_of(p, liquidated=kind is DecisionKind.LIQUIDATED, trades=trades,
+                      liquidation=event.liquidation, mark=event.mark)  # fmt: skip
+
+
+def _card(event: AlertEvent, offer: TopupOffer | str | None, outcome: Outcome | None) -> AlertCard:
     d, t = event.decision, event.thresholds
     return AlertCard(
         d.kind.value, d.level, event.position.symbol, event.position,
@@ -187,5 +207,5 @@ def _card(event: AlertEvent, offer: TopupOffer | str | None) -> AlertCard:
         t.warning, t.critical,
         offer.suggestion if isinstance(offer, TopupOffer) else None,
         offer if isinstance(offer, str) else None,
-        opened=d.opened, previous=d.previous,
+        opened=d.opened, previous=d.previous, outcome=outcome,
     )

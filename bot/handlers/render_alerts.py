@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from bot.domain.alert_policy import DecisionKind, Level
 from bot.domain.models import MarketInfo, Position
+from bot.domain.outcome import Outcome
 from bot.domain.symbols import base_of
 from bot.domain.topup import EXCHANGE, PER_ACTION, PER_DAY, TopupSuggestion
 from bot.handlers import fmt
@@ -48,6 +49,7 @@ class AlertCard:
     at: float | None = None  # when the live numbers were read (LIVE cards)
     opened: bool = False  # an ALERT about a position first seen inside the zone
     previous: Decimal | None = None  # DEEPENED: the distance of the last critical alert
+    outcome: Outcome | None = None  # LIQUIDATED / CLOSED: what the position came to
 
     @property
     def name(self) -> str:
@@ -135,6 +137,27 @@ def _numbers(card: AlertCard) -> str:
     return fmt.table(rows, "lr")
 
 
+def _ended(card: AlertCard, o: Outcome) -> str:
+    """The numbers of a liquidation or close: price, realized PnL, margin lost, fees."""
+    p, market = card.position, card.market
+    liquidated = card.kind == DecisionKind.LIQUIDATED
+    approx = "≈ " if o.estimated else ""
+    rows: list[tuple[str, str]] = []
+    if p is not None:
+        rows.append(("position", fmt.side_qty(p.position_qty, market)))
+        rows.append(("entry", fmt.price(p.average_open_price or None, market)))
+    rows.append(("liq price" if liquidated else "close price",
+                 approx + fmt.price(o.price, market)))
+    rows.append(("realized PnL", approx + f"{fmt.pnl(o.realized_pnl)} USDC"))
+    rows.append(("margin lost", approx + f"{fmt.usdc_est(o.margin_lost)} USDC"))
+    if o.fees:
+        rows.append(("fees", f"{fmt.usdc_est(o.fees)} USDC"))
+    table = fmt.table(rows, "lr")
+    if o.estimated:
+        table += "\n<i>Estimated at the last mark: the exchange's trade history did not say.</i>"
+    return table
+
+
 def topup_line(s: TopupSuggestion, market: MarketInfo | None = None) -> str | None:
     """`➕ Add 57.23 USDC → liq 2,205.00, 10.00 % away`, or why less or nothing is offered."""
     if s.amount is not None:
@@ -158,6 +181,8 @@ def alert_block(card: AlertCard) -> str:
     parts = [_headline(card)]
     if card.kind not in (DecisionKind.LIQUIDATED, DecisionKind.CLOSED):
         parts.append(_numbers(card))
+    elif card.outcome is not None:
+        parts.append(_ended(card, card.outcome))
     line = topup_line(card.suggestion, card.market) if card.suggestion else None
     if line:
         parts.append(line)

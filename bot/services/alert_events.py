@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.alert_policy import GROUP_WINDOW, Decision, DecisionKind, Level, Thresholds
-from bot.domain.models import MarketInfo, Position
+from bot.domain.models import Liquidation, MarketInfo, Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class AlertEvent:
     liq: Decimal | None
     distance: Decimal | None  # fraction of mark (0.05 = 5 %); None without a liq price
     thresholds: Thresholds  # fractions
+    liquidation: Liquidation | None = None  # the push that ended the position, when one did
 
     @property
     def urgent(self) -> bool:

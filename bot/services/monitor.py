@@ -23,7 +23,14 @@ from sqlite_utils import Database
 
 from bot.domain import alert_policy
 from bot.domain.alert_policy import Observation, PolicyState, Thresholds
-from bot.domain.models import MarginMode, MarketInfo, Position, PositionsSnapshot, Ticker
+from bot.domain.models import (
+    Liquidation,
+    MarginMode,
+    MarketInfo,
+    Position,
+    PositionsSnapshot,
+    Ticker,
+)
 from bot.orderly.stream import (
     ConnectionEvent,
     ConnectionState,
@@ -115,7 +122,7 @@ class Monitor:
             self._pushes += 1
             for liq in event.liquidations:
                 if liq.margin_mode is ISOLATED:
-                    self._end((liq.symbol, ISOLATED), now, liquidated=True)
+                    self._end((liq.symbol, ISOLATED), now, liquidated=True, liquidation=liq)
         elif isinstance(event, ConnectionEvent) and private:
             up = event.state is ConnectionState.CONNECTED
             if up and self._feed.private_up is not True:
@@ -266,14 +273,16 @@ class Monitor:
                 self._watches.evaluate_position(pos, now)
         self._watches.settle_orphans()
 
-    def _end(self, pos: PosKey, now: float, *, liquidated: bool) -> None:
+    def _end(
+        self, pos: PosKey, now: float, *, liquidated: bool, liquidation: Liquidation | None = None
+    ) -> None:
         """The position closed or was liquidated: one last decision per chat, then forget it."""
         if pos not in self._book.held:
             return
         last = self._watches.observe(pos)
         obs = Observation(last.distance, fingerprint=last.fingerprint, closed=not liquidated,
                           liquidated=liquidated)  # fmt: skip
-        self._watches.end(pos, obs, now)
+        self._watches.end(pos, obs, now, liquidation)
         self._book.remove(pos)
 
     async def _drain(self) -> None:

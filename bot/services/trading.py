@@ -13,6 +13,7 @@ from bot.domain.models import (
     OrderType,
     Position,
     Side,
+    Trade,
 )
 from bot.domain.orders import validate_order
 from bot.domain.views import BalanceView, OrderQuote, OrderResult, PositionView
@@ -57,6 +58,10 @@ class TradingService:
         if p is None:
             return None
         return PositionView(p, market, m.distance_to_liq(p.mark_price, p.est_liq_price))
+
+    async def trades(self, symbol: str, since_ms: int | None = None) -> list[Trade]:
+        """The account's latest fills of one (exchange) symbol, from since_ms when given."""
+        return await self._client.get_trades(symbol, start_t=since_ms)
 
     async def balance(self) -> BalanceView:
         return BalanceView(await self._client.get_holding(), await self._client.get_account_info())

@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.domain.alert_policy import Decision, Observation, PolicyState, Thresholds
-from bot.domain.models import MarginMode
+from bot.domain.models import Liquidation, MarginMode
 from bot.services import alert_codec
 from bot.services.alert_events import AlertEvent, MonitorEvent
 from bot.services.liq_book import LiqBook, PosKey
@@ -124,10 +124,12 @@ class WatchSet:
         self._index.put(watch.key, watch.pos[0], mark_interval(band, held.liq, held.is_long))
         self._index.schedule(watch.key, self._policy.next_deadline(watch.state, watch.thresholds))
 
-    def end(self, pos: PosKey, obs: Observation, now: float) -> None:
+    def end(
+        self, pos: PosKey, obs: Observation, now: float, liquidation: Liquidation | None = None
+    ) -> None:
         """The position is gone: a last decision per watch, then the watches and rows go."""
         for watch in self.of_position(pos):
-            self._decide(watch, obs, now)
+            self._decide(watch, obs, now, liquidation)
             self._drop(watch)
             self._dirty.pop(watch.key, None)
             self._gone.add(watch.key)
@@ -214,7 +216,9 @@ class WatchSet:
         self._by_pos.get(watch.pos, {}).pop(watch.chat_id, None)
         self._index.remove(watch.key)
 
-    def _decide(self, watch: Watch, obs: Observation, now: float) -> bool:
+    def _decide(
+        self, watch: Watch, obs: Observation, now: float, liquidation: Liquidation | None = None
+    ) -> bool:
         """Apply the policy; False if it failed (logged) and nothing changed."""
         try:
             state, decisions = self._policy.evaluate(watch.state, obs, watch.thresholds, now)
@@ -225,13 +229,17 @@ class WatchSet:
             watch.state = state
             self._dirty[watch.key] = watch
         if decisions:
-            self._emit(watch, decisions, obs.distance)
+            self._emit(watch, decisions, obs.distance, liquidation)
         return True
 
-    def _emit(self, watch: Watch, decisions: list[Decision], distance: Decimal | None) -> None:
+    def _emit(
+        self, watch: Watch, decisions: list[Decision], distance: Decimal | None,
+        liquidation: Liquidation | None,
+    ) -> None:
         held = self._book.held[watch.pos]
         view = self._book.view(watch.pos)
         market = self._book.markets.get(watch.pos[0])
         for d in decisions:
             self.out.append(AlertEvent(watch.chat_id, view, market, d, view.mark_price or None,
-                                       held.liq, distance, watch.thresholds))  # fmt: skip
+                                       held.liq, distance, watch.thresholds,
+                                       liquidation))  # fmt: skip

@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain.alert_policy import DecisionKind, Level
 from bot.domain.margin import distance_to_liq
+from bot.domain.outcome import Outcome
 from bot.domain.topup import suggest_topup
 from bot.domain.views import MarginResult
 from bot.handlers import cards
@@ -130,6 +131,28 @@ def test_an_alert_about_a_new_position_says_it_opened_there() -> None:
     shown = rendered(ra.alert_message([card(level=Level.CRITICAL, opened=True)]))
     assert shown.startswith("🚨 CRITICAL — ETH isolated long opened 7.65 % from liquidation")
     assert "➕ Add " in shown
+
+
+def test_a_liquidation_gives_its_price_the_margin_lost_and_the_realized_pnl() -> None:
+    outcome = Outcome(D("2262.58"), D("-237.42"), D(0), D("251.5"))
+    shown = ra.alert_message([card(DecisionKind.LIQUIDATED, Level.CRITICAL, suggestion=None,
+                                   outcome=outcome)])
+    assert row(shown, "liq price") == "2,262.58"
+    assert row(shown, "margin lost") == "251.50 USDC"
+    assert row(shown, "realized PnL") == "−237.42 USDC"
+    assert "fees" not in shown and "mark" not in shown
+
+
+def test_a_close_gives_its_price_fees_and_says_when_it_is_an_estimate() -> None:
+    outcome = Outcome(D("2400.5"), D("-99.5"), D("1.44"), D("99.5"))
+    shown = ra.alert_message([card(DecisionKind.CLOSED, Level.NONE, suggestion=None,
+                                   outcome=outcome)])
+    assert row(shown, "close price") == "2,400.50" and row(shown, "fees") == "1.44 USDC"
+    assert row(shown, "realized PnL") == "−99.50 USDC" and "Estimated" not in shown
+    guess = Outcome(D(2450), D(-50), D(0), D(50), estimated=True)
+    shown = ra.alert_message([card(DecisionKind.CLOSED, Level.NONE, suggestion=None,
+                                   outcome=guess)])
+    assert row(shown, "close price") == "≈ 2,450.00" and "Estimated at the last mark" in shown
 
 
 def test_short_position_and_unknown_market() -> None:
