@@ -255,6 +255,9 @@ async def test_a_liquidation_is_reported_once_and_other_positions_are_untouched(
         liquidated = await desk.next_alert(ALICE, "liquidated", since=since)
         assert liquidated.text.startswith("❌ LIQUIDATED — ETH isolated long")
         assert desk.position(ETH) is None
+        taken = desk.paper.engine.trades(desk.account_id, ETH)[0]  # push or not: the same
+        assert row(liquidated.text, "liq price") == money(taken.executed_price)
+        assert num(row(liquidated.text, "realized PnL")) == taken.realized_pnl.quantize(D("0.01"))
         await desk.flush()
         await desk.move(ETH, D(2000))
         await desk.flush()
@@ -264,3 +267,25 @@ async def test_a_liquidation_is_reported_once_and_other_positions_are_untouched(
         assert (after.position_qty, after.margin, after.est_liq_price) == (
             btc.position_qty, btc.margin, btc.est_liq_price)
         assert desk.watched(BTC) and not desk.watched(ETH)
+
+
+async def test_a_close_during_an_episode_reports_price_pnl_and_margin_lost(tmp_path: Path) -> None:
+    async with AlertDesk.open(tmp_path) as desk:
+        await desk.begin()
+        await desk.open_position("/buy eth 1 isolated")
+        since = desk.emulator.mark()
+        await desk.move(ETH, desk.price_at(ETH, D("0.02")))
+        await desk.next_alert(ALICE, "critical", since=since)
+        before = desk.position(ETH)
+        assert before is not None
+        card = await desk.say("/close eth")
+        pressed = await desk.press(card, "Confirm")
+        assert pressed.message is not None and "✅" in pressed.message.text, pressed.message
+        closed = await desk.next_alert(ALICE, "closed", since=since)
+        fill = desk.paper.engine.trades(desk.account_id, ETH)[0]
+        assert fill.order_id is not None and fill.realized_pnl < 0
+        assert row(closed.text, "close price") == money(fill.executed_price)
+        assert num(row(closed.text, "realized PnL")) == fill.realized_pnl.quantize(D("0.01"))
+        assert num(row(closed.text, "margin lost")) == (-fill.realized_pnl).quantize(D("0.01"))
+        assert num(row(closed.text, "fees")) == fill.fee.quantize(D("0.01"))
+        assert before.margin > -fill.realized_pnl
