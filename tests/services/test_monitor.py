@@ -269,7 +269,8 @@ def test_policy_state_survives_the_store_exactly() -> None:
     state = PolicyState(level=Level.CRITICAL, episode=3, pending_warning=1, entered_at=10.25,
                         last_sent_at=11.5, next_reminder_at=310.25, rearm_since=12.125,
                         snooze_until=999.0, fingerprint="long:1:500", seen=True,
-                        extra={"rearm_warning_since": "13.5"})  # fmt: skip
+                        extra={"rearm_warning_since": "13.5", "loud_distance": "0.01375",
+                               "loud_at": "10.25", "deepen_due": "40.25"})  # fmt: skip
     store = AlertStateStore(db)
     store.save(alert_codec.to_row(CHAT, ETH, ISO, state, D("0.0196")), 20.0)
     row = store.get(CHAT, ETH, ISO)
