@@ -109,7 +109,8 @@ def snoozed(result: SnoozeResult) -> str:
     if result.until is None:
         return f"🔔 Snooze for {base} cleared: reminders are back on schedule."
     return (f"😴 {base} isolated reminders snoozed until {utc_clock(result.until)}. "
-            "An escalation to critical still alerts. <code>/snooze "
+            "An escalation to critical, or a critical distance halving, still alerts. "
+            "<code>/snooze "
             f"{base} off</code> ends it.")
 
 

@@ -215,7 +215,7 @@ def with_snooze(card_html: str, symbol: str, until: float) -> str:
     tail = card_html[expiry.start():] if expiry else ""
     lines = [ln for ln in body.rstrip("\n").split("\n") if not ln.startswith(f"😴 {base} ")]
     lines.append(f"😴 {base} snoozed until {utc_clock(until)}: reminders pause; "
-                 "an escalation to critical still alerts.")
+                 "an escalation to critical, or a critical distance halving, still alerts.")
     return "\n".join(lines) + tail
 
 
