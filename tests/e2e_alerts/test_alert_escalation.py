@@ -103,3 +103,25 @@ async def test_a_50x_position_alerts_at_once_escalates_at_each_halving_then_repo
         pnl = money(taken.realized_pnl).replace("-", "−")
         assert row(liquidated.text, "realized PnL") == f"{pnl} USDC"
         assert taken.realized_pnl < 0 and audible(desk, liquidated)
+
+
+async def test_a_restart_keeps_the_halving_line_and_its_spacing(tmp_path: Path) -> None:
+    async with AlertDesk.open(tmp_path) as desk:
+        await desk.begin()
+        await desk.say("/leverage eth 50 isolated")
+        since = desk.emulator.mark()
+        await desk.open_position("/buy eth 1 isolated")
+        await desk.next_alert(ALICE, "critical", since=since, seconds=2.0)
+        d0, at = last_alert_distance(desk), float(desk.state().extra[LOUD_AT_KEY])
+
+        await desk.restart()
+        await desk.until(lambda: desk.watched(ETH) or None)
+        await desk.ticked(2)
+        assert (last_alert_distance(desk), float(desk.state().extra[LOUD_AT_KEY])) == (d0, at)
+        await desk.move(ETH, desk.price_at(ETH, d0 * D("0.45")))
+        await desk.quiet()
+        assert [kind_of(m) for m in desk.sent(ALICE, since)] == ["critical"]  # spacing kept
+        await desk.advance(at + DEEPEN_SPACING + 0.5 - desk.clock.time())
+        await desk.until(lambda: len(desk.sent(ALICE, since)) == 2 or None)
+        await desk.quiet()
+        assert [kind_of(m) for m in desk.sent(ALICE, since)] == ["critical", "deeper"]
