@@ -125,3 +125,22 @@ async def test_a_restart_keeps_the_halving_line_and_its_spacing(tmp_path: Path) 
         await desk.until(lambda: len(desk.sent(ALICE, since)) == 2 or None)
         await desk.quiet()
         assert [kind_of(m) for m in desk.sent(ALICE, since)] == ["critical", "deeper"]
+
+
+async def test_without_the_trade_history_the_push_still_gives_price_loss_and_pnl(
+    tmp_path: Path,
+) -> None:
+    async with AlertDesk.open(tmp_path) as desk:
+        await desk.begin()
+        await desk.open_position("/buy eth 1 isolated")
+        p = desk.position(ETH)
+        assert p is not None
+        since = desk.emulator.mark()
+        desk.tap.down.add("/v1/trades")  # the history cannot be read: the push must do
+        await desk.move(ETH, desk.liq(ETH) - 5, seen=False)
+        liquidated = await desk.next_alert(ALICE, "liquidated", since=since)
+        taken = desk.paper.engine.trades(desk.account_id, ETH)[0]
+        assert row(liquidated.text, "liq price") == money(taken.executed_price)
+        assert row(liquidated.text, "margin lost") == f"{money(p.margin)} USDC"
+        assert num(row(liquidated.text, "realized PnL")) == taken.realized_pnl.quantize(D("0.01"))
+        assert "≈" not in liquidated.text
