@@ -19,7 +19,7 @@ class ChatSettings:
     per_action_cap: Decimal | None = None  # USDC per one-tap top-up; None = off
     per_day_cap: Decimal | None = None  # USDC per rolling 24 h of top-ups; None = off
     alerts_enabled: bool = True  # liquidation alerts for this chat at all
-    info_notes: bool = True  # informational notes: recovery, degraded feed, opened in a zone
+    info_notes: bool = True  # informational notes: recovery, degraded feed, a calm close
 
     @property
     def known(self) -> bool:
