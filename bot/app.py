@@ -9,8 +9,7 @@ import signal
 from typing import Any
 
 from sqlite_utils import Database
-from telegram import Update
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest
 
@@ -20,7 +19,8 @@ from bot.errors import ConfigError
 from bot.handlers import cards
 from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
-from bot.handlers.register import bot_commands, register
+from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
+from bot.heartbeat import beat_forever, heartbeat_path
 from bot.services.approvals import ApprovalService
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
@@ -30,6 +30,7 @@ from bot.services.notifier import Notifier, Priority
 from bot.services.status import StatusService
 from bot.services.trading import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
+from bot.webhook import Webhook, webhook_from_settings
 from bot.wiring import ExchangeLink, exchange_link
 from storage.approvals import ApprovalStore
 from storage.audit import AuditLog
@@ -142,9 +143,13 @@ class BotRuntime:
         self._link = link
         self._watch = watch  # tests that count exchange requests run without the monitor
         self._tasks: list[asyncio.Task[None]] = []
+        self.webhook: Webhook | None = None
 
-    async def start(self, *, poll_timeout: int = POLL_TIMEOUT) -> None:
-        """Initialise, settle interrupted actions, register the menu, then start polling."""
+    async def start(
+        self, *, poll_timeout: int = POLL_TIMEOUT, webhook: Webhook | None = None
+    ) -> None:
+        """Initialise, settle interrupted actions, register the menu, then start polling (or
+        serve the webhook and setWebhook)."""
         await self.app.initialize()
         await self.services.notifier.start()
         await self._settle_interrupted()
@@ -158,9 +163,33 @@ class BotRuntime:
         await self.app.bot.set_my_commands(bot_commands())
         await self.app.start()
         assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
+        if webhook is None:
+            await self.app.updater.start_polling(
+                poll_interval=0.0, timeout=poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
+            )
+            return
+        self.webhook = webhook
+        try:
+            await self.app.updater.start_webhook(
+                listen=webhook.listen, port=webhook.port, url_path=webhook.path,
+                webhook_url=webhook.url, secret_token=webhook.secret,
+                allowed_updates=list(ALLOWED_UPDATES), bootstrap_retries=3,
+            )  # fmt: skip
+        except OSError as exc:  # the port is taken or the address is not this machine's
+            raise ConfigError(
+                f"the webhook server cannot listen on {webhook.listen}:{webhook.port} ({exc}); "
+                "check TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_PORT"
+            ) from None
+
+    @property
+    def receiving(self) -> bool:
+        """Polling Telegram, or serving the webhook."""
+        return self.app.updater is not None and self.app.updater.running
+
+    async def exchange_reachable(self) -> tuple[bool, str]:
+        """(reachable, detail) as /status reports it."""
+        view = await self.services.status.status()
+        return view.exchange_ok, view.exchange_detail
 
     async def _settle_interrupted(self) -> None:
         """Before any press is accepted, learn what happened to actions a restart cut off."""
@@ -195,16 +224,24 @@ class BotRuntime:
         await self.alert_sink.aclose()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
+        if self.webhook is not None:  # Telegram keeps updates for the next start meanwhile
+            self.webhook = None
+            try:
+                await self.app.bot.delete_webhook()
+            except TelegramError as exc:
+                log.warning("deleteWebhook failed at stop: %s", exc)
         if self.app.running:
             await self.app.stop()
         await self.services.notifier.stop(drain=True)
         await self.app.shutdown()
 
 
-async def run_bot(settings: Settings) -> int:
-    """Run until SIGINT/SIGTERM: one instance per database, long polling Telegram."""
+async def run_bot(settings: Settings, *, webhook_requested: bool = False) -> int:
+    """Run until SIGINT/SIGTERM: one instance per database, long polling Telegram or serving
+    the webhook (TELEGRAM_WEBHOOK_URL, or --webhook which then requires it)."""
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set; `margin-desk demo` runs without one")
+    webhook = webhook_from_settings(settings, requested=webhook_requested)
     if not settings.bot_allowed_user_ids:
         log.warning("BOT_ALLOWED_USER_IDS is empty: every user will be refused")
     try:
@@ -218,9 +255,22 @@ async def run_bot(settings: Settings) -> int:
             runtime = BotRuntime(
                 settings, link, db, token=settings.telegram_bot_token.get_secret_value()
             )
-            await runtime.start()
-            log.info("Margin Desk is running (%s)", settings.orderly_network.value)
+            try:
+                await runtime.start(webhook=webhook)
+            except BaseException:
+                await runtime.stop()
+                raise
+            beat = asyncio.create_task(beat_forever(
+                heartbeat_path(settings.bot_db_path), "webhook" if webhook else "polling",
+                lambda: runtime.receiving, runtime.exchange_reachable,
+                webhook_local_url=webhook.local_url if webhook else None,
+            ), name="heartbeat")  # fmt: skip
+            log.info("Margin Desk is running (%s, %s)", settings.orderly_network.value,
+                     f"webhook at {webhook.url}" if webhook else "long polling")  # fmt: skip
             await _wait_for_signal()
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
             await runtime.stop()
     finally:
         lock.release()

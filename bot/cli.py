@@ -1,4 +1,4 @@
-"""The `margin-desk` command: run, demo, paper-exchange, check. The one composition root."""
+"""The `margin-desk` command: run, demo, paper-exchange, check, health. The composition root."""
 
 from __future__ import annotations
 
@@ -22,12 +22,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"margin-desk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the Telegram bot (long polling)")
+    run = sub.add_parser("run", help="run the Telegram bot (long polling, or a webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve a webhook at TELEGRAM_WEBHOOK_URL instead of long polling "
+                          "(implied when TELEGRAM_WEBHOOK_URL is set)")  # fmt: skip
     sub.add_parser("demo", help="the whole bot as a terminal chat: no token, no network")
     paper = sub.add_parser("paper-exchange", help="serve the paper exchange (REST + WebSocket)")
     paper.add_argument("--port", type=int, default=8090, help="port on 127.0.0.1 (default 8090)")
     paper.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
     sub.add_parser("check", help="validate config, reach the exchange, check key and database")
+    sub.add_parser("health", help="is the running bot receiving updates and reaching the "
+                                  "exchange (exit 0) or not (exit 1): a container healthcheck")
     return parser
 
 
@@ -44,7 +49,9 @@ def _settings() -> Settings:
 
 def _secrets(settings: Settings) -> list[str]:
     values = [settings.telegram_bot_token, settings.orderly_secret]
-    return [v.get_secret_value() for v in values if v is not None]
+    return [v.get_secret_value() for v in values if v is not None] + [
+        s for s in (settings.webhook_secret(),) if s
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,13 +83,17 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             start_balance=settings.paper_start_balance,
         )
         return 0
+    if args.command == "health":
+        from bot.heartbeat import health
+
+        return health(settings.bot_db_path)
     if args.command == "demo":
         from bot.demo import run_demo
 
         return await run_demo(settings)
     from bot.app import run_bot
 
-    return await run_bot(settings)
+    return await run_bot(settings, webhook_requested=args.webhook)
 
 
 if __name__ == "__main__":

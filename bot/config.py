@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +24,8 @@ REST_URLS = {
     Network.TESTNET: "https://testnet-api.orderly.org",
 }
 _USER_ID = re.compile(r"[0-9]{1,20}")
+# Telegram's rule for a webhook secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # A served paper exchange (`margin-desk paper-exchange`) has its streams on the REST host.
 PAPER_WS_PATHS = ("/ws/stream", "/v2/ws/private/stream")
 WS_PUBLIC_URLS = {
@@ -37,10 +41,18 @@ WS_PRIVATE_URLS = {
 class Settings(BaseSettings):
     """Margin Desk configuration (README lists every variable)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`NAME=` in .env or `docker run --env-file`) means "not set": the default.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Webhook mode (instead of long polling) when the public URL is set; see docs/deployment.md.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8080, gt=0, lt=65536)
+    telegram_webhook_secret: SecretStr | None = None
     bot_allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     bot_db_path: Path = Path("data/margin-desk.db")
 
@@ -72,6 +84,32 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value.strip()):
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be the public https://host/path URL")
+        return value.strip() if value is not None else None
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+        return value
+
+    def webhook_secret(self) -> str | None:
+        """The secret_token Telegram must send with every webhook request: the configured one,
+        else one derived from the bot token (stable across restarts, never stored)."""
+        if self.telegram_webhook_secret is not None:
+            return self.telegram_webhook_secret.get_secret_value()
+        if self.telegram_bot_token is None:
+            return None
+        token = self.telegram_bot_token.get_secret_value().encode()
+        return hmac.new(token, b"margin-desk webhook secret_token", hashlib.sha256).hexdigest()
 
     @field_validator("orderly_network", mode="before")
     @classmethod

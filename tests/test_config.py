@@ -9,10 +9,7 @@ from pydantic import ValidationError
 
 from bot.config import Network, Settings
 
-ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "BOT_ALLOWED_USER_IDS", "BOT_DB_PATH",
-       "ORDERLY_NETWORK", "ORDERLY_ACCOUNT_ID", "ORDERLY_KEY", "ORDERLY_SECRET",
-       "ORDERLY_BASE_URL", "ORDERLY_WS_PUBLIC_URL", "ORDERLY_WS_PRIVATE_URL",
-       "MONITOR_POLL_SECONDS", "PAPER_START_BALANCE", "LOG_LEVEL")
+ENV = tuple(name.upper() for name in Settings.model_fields)  # every variable the settings read
 
 
 @pytest.fixture(autouse=True)

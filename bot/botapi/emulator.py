@@ -68,6 +68,10 @@ class BotApiEmulator(BotApiMethods):
         record.status = 200
         return 200, {"ok": True, "result": result}
 
+    async def aclose(self) -> None:
+        """Stop webhook delivery (if a webhook is set) and close its HTTP client."""
+        await self.webhook.aclose()
+
     # ---- the user side ----------------------------------------------------------------------
 
     def push_raw(self, update: dict[str, Any]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.botapi.strict import (
     render_text,
 )
 from bot.botapi.updates import UpdateQueue
+from bot.botapi.webhook import WebhookSender
 from bot.timing import Clock, SystemClock
 
 CALLBACK_TTL = 15.0  # seconds Telegram keeps a callback query answerable
@@ -26,6 +28,11 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
 )
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 CHAT_ACTIONS = frozenset({
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
     "upload_document", "choose_sticker", "find_location", "record_video_note",
@@ -56,12 +63,14 @@ class BotApiMethods:
         self.rates = RateMeter(self.clock, enforce_rate_limits)
         self.callback_ttl = callback_ttl
         self.updates = UpdateQueue()
+        self.webhook = WebhookSender(self.updates)
         self.outbox = Outbox()
         self._chats: dict[int, dict[str, Any]] = {}
         self._queries: dict[str, PendingQuery] = {}
         self._commands: dict[str, list[dict[str, str]]] = {}
         handlers = {
             "getMe": self._get_me, "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info, "getUpdates": self._get_updates,
             "sendMessage": self._send_message, "sendPhoto": self._send_photo,
             "editMessageText": self._edit_message_text,
@@ -90,15 +99,35 @@ class BotApiMethods:
         return self.bot_user
 
     async def _delete_webhook(self, p: dict[str, Any]) -> bool:
+        await self.webhook.delete()
         if p.get("drop_pending_updates"):
             self.updates.drop_pending()
         return True
 
+    async def _set_webhook(self, p: dict[str, Any]) -> bool:
+        url = str(p.get("url") or "")
+        if not url:  # Telegram: an empty url removes the webhook
+            return await self._delete_webhook(p)
+        if not url.startswith(("http://", "https://")):
+            raise bad_request("bad webhook: invalid URL")
+        secret = p.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        allowed = p.get("allowed_updates")
+        if allowed is not None and not isinstance(allowed, list):
+            raise bad_request("can't parse allowed updates")
+        if p.get("drop_pending_updates"):
+            self.updates.drop_pending()
+        self.updates.restrict(allowed)
+        await self.webhook.set(url, None if secret is None else str(secret))
+        return True
+
     async def _get_webhook_info(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self.updates.pending)}  # fmt: skip
+        return self.webhook.info()
 
     async def _get_updates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook.active:
+            raise ApiError(409, WEBHOOK_ACTIVE)
         # PTB sends timeout with every poll; the emulator waits that long at most, like Telegram
         return await self.updates.fetch(
             int(p.get("offset") or 0), int(p.get("limit") or 100),

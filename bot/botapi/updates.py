@@ -73,6 +73,27 @@ class UpdateQueue:
         self._signal.fire()
         return update["update_id"]
 
+    def restrict(self, allowed: list[str] | None) -> None:
+        """From now on deliver only these update types (None keeps the current choice; an
+        empty list means every type), dropping queued ones of other types like Telegram."""
+        if allowed is not None:
+            self._allowed = set(allowed) or None
+        if self._allowed:  # Telegram drops update types the bot did not ask for
+            self._updates = [u for u in self._updates if set(u) - {"update_id"} <= self._allowed]
+
+    async def first(self, wait: float) -> dict[str, Any] | None:
+        """The oldest deliverable update (waiting up to `wait` seconds for one), not removed."""
+        def ready() -> dict[str, Any] | None:
+            self.restrict(None)
+            return self._updates[0] if self._updates else None
+
+        result: dict[str, Any] | None = await self._signal.wait_until(ready, wait)
+        return result
+
+    def ack(self, update_id: int) -> None:
+        """The webhook accepted this update: forget it."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+
     def drop_pending(self) -> None:
         """Forget every queued update (deleteWebhook with drop_pending_updates)."""
         self._updates.clear()
@@ -82,14 +103,11 @@ class UpdateQueue:
     ) -> list[dict[str, Any]]:
         """Acknowledge updates below offset, then return up to limit, waiting up to `wait`
         seconds for one; a newer concurrent poll ends this one with a 409 ApiError."""
-        if allowed is not None:
-            self._allowed = set(allowed) or None
         if offset < 0:
             self._updates = self._updates[offset:]
         elif offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if self._allowed:  # Telegram drops update types the bot did not ask for
-            self._updates = [u for u in self._updates if set(u) - {"update_id"} <= self._allowed]
+        self.restrict(allowed)
         self._generation += 1
         generation = self._generation
         self._signal.fire()  # an older poll still waiting sees the new generation and ends

@@ -106,6 +106,11 @@ async def not_a_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
+# The update types the handlers below act on (the gate answers edits); Telegram is asked for
+# these only, by getUpdates and by setWebhook alike.
+ALLOWED_UPDATES: tuple[str, ...] = ("message", "edited_message", "callback_query")
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install the gate, every command, the button router and the error handler."""
     app.add_handler(TypeHandler(Update, access.gate), group=-1)
