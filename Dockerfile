@@ -8,9 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BOT_DB_PATH=/data/margin-desk.db
 
+# /app/data is the /data volume, so the default BOT_DB_PATH=data/margin-desk.db (.env.example)
+# lands on it as well.
 RUN useradd --create-home --uid 10001 margindesk \
     && mkdir -p /data /app \
-    && chown margindesk:margindesk /data
+    && chown margindesk:margindesk /data \
+    && ln -s /data /app/data
 
 WORKDIR /app
 COPY requirements.lock ./
