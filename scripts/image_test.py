@@ -7,7 +7,8 @@
    `--network host`) and the embedded paper exchange, data on a named volume: thresholds set and
    an order card drawn, SIGTERM stops it cleanly in under 10 s, a NEW container on the same volume
    still has the thresholds and the pending approval (pressing Confirm fills the order); the
-   process runs as a non-root user; `margin-desk health` is healthy while it runs.
+   process runs as a non-root user; `margin-desk health` is healthy while it runs;
+4. `run --webhook`: updates posted with the secret are answered, without or forged get 403.
 
 Runnable repeatedly (unique container and volume names, removed afterwards). Without a Docker
 engine it prints one SKIPPED line and exits 0. Not collected by pytest.
@@ -192,6 +193,40 @@ async def test_run(image: str, tmp: Path, tag: str) -> None:
         docker("volume", "rm", "-f", volume, check=False)
 
 
+async def test_webhook(image: str, tmp: Path, tag: str) -> None:
+    name, port = f"md-it-hook-{tag}", "18443"
+    emulator = BotApiEmulator()
+    try:
+        async with serve_emulator(emulator) as base_url:
+            env = env_file(tmp / "hook.env", TELEGRAM_BOT_TOKEN=TOKEN,
+                           TELEGRAM_API_BASE_URL=base_url, BOT_ALLOWED_USER_IDS=str(ALICE),
+                           TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+                           TELEGRAM_WEBHOOK_PORT=port)  # fmt: skip
+            await asyncio.to_thread(docker, "run", "-d", "--name", name, "--network", "host",
+                                    "--env-file", str(env), image, "run", "--webhook")
+            await until(lambda: emulator.webhook.active, "setWebhook")
+            reply = await say(emulator, "/start")
+            expect("Mode: PAPER" in reply.text and emulator.webhook.deliveries[-1].status == 200,
+                   "webhook mode: an update posted with the secret is answered")
+            forged = {"update_id": 99, "message": {
+                "message_id": 99, "date": int(time.time()), "text": "/start",
+                "chat": {"id": ALICE, "type": "private"},
+                "from": {"id": ALICE, "is_bot": False, "first_name": "A"}}}  # fmt: skip
+            since = emulator.mark()
+            statuses = [await emulator.webhook.post(forged, None),
+                        await emulator.webhook.post(forged, "forged")]
+            await asyncio.sleep(1.0)
+            expect(statuses == [403, 403] and emulator.mark() == since,
+                   "webhook mode: requests without or with a forged secret get 403 and no reply")
+            health = await until_healthy(name)
+            expect(health.returncode == 0 and "webhook" in health.stdout,
+                   f"health: {health.stdout.strip()}")
+            await stop_run(name)
+            expect(not emulator.webhook.active, "deleteWebhook at stop")
+    finally:
+        docker("rm", "-f", name, check=False)
+
+
 async def until_healthy(name: str) -> subprocess.CompletedProcess[str]:
     deadline = time.monotonic() + WAIT
     while True:
@@ -219,6 +254,7 @@ def main() -> int:
             test_demo(args.image)
             test_check(args.image, Path(tmp), tag)
             asyncio.run(test_run(args.image, Path(tmp), tag))
+            asyncio.run(test_webhook(args.image, Path(tmp), tag))
     except (Failed, subprocess.TimeoutExpired, TimeoutError) as exc:
         print(f"image-test: FAILED: {exc}")
         return 1
