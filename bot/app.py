@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.alerting import install_alerts, make_alert_sink
 from bot.config import Settings
@@ -21,6 +21,7 @@ from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
 from bot.heartbeat import beat_forever, heartbeat_path
+from bot.poll_watch import PollWatch
 from bot.services.approvals import ApprovalService
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
@@ -40,6 +41,7 @@ from storage.lock import AlreadyRunning, InstanceLock
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait
+POLL_GRACE = 20  # seconds past the poll timeout without an answer before polling counts as down
 # Bot API methods only the notifier calls: it retries their 429s itself, in priority order.
 QUEUED_METHODS = frozenset({"sendMessage", "editMessageText"})
 
@@ -122,8 +124,12 @@ class BotRuntime:
             .base_url(settings.telegram_api_base_url)
             .rate_limiter(QueueFirstRateLimiter(max_retries=3))
         )
+        # getUpdates goes through a PollWatch, so health knows whether polling gets answers.
+        poll = requests[1] if requests else HTTPXRequest(connection_pool_size=1)
+        self.poll_watch = PollWatch(poll)
+        builder = builder.get_updates_request(self.poll_watch)
         if requests is not None:
-            builder = builder.request(requests[0]).get_updates_request(requests[1])
+            builder = builder.request(requests[0])
         self.app = builder.build()
         self.services = build_services(
             settings, link, db, self.app.bot, clock or SystemClock(), timings
@@ -183,8 +189,12 @@ class BotRuntime:
 
     @property
     def receiving(self) -> bool:
-        """Polling Telegram, or serving the webhook."""
-        return self.app.updater is not None and self.app.updater.running
+        """Serving the webhook, or polling Telegram and getting answers."""
+        if self.app.updater is None or not self.app.updater.running:
+            return False
+        return self.webhook is not None or self.poll_watch.polling_within(
+            POLL_TIMEOUT + POLL_GRACE
+        )
 
     async def exchange_reachable(self) -> tuple[bool, str]:
         """(reachable, detail) as /status reports it."""
