@@ -18,10 +18,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
-from bot.orderly.jsoncodec import dumps, loads
+from bot.orderly.jsoncodec import dumps
 from bot.paper import order_routes as o
 from bot.paper import routes as r
 from bot.paper.auth import require_scope, verify_request
+from bot.paper.body import BodyTooLarge, json_object, read_body
 from bot.paper.engine import EngineError, PaperEngine
 from bot.paper.limits import DEFAULT_LIMITS, Faults, RateLimiter
 from bot.paper.params import Params, bad
@@ -92,9 +93,13 @@ class PaperApi:
         self, request: Request, route: str, handler: r.Handler, private: bool, scope: str | None
     ) -> Response:
         try:  # read before any delay: a client that gives up must not undo its request
-            raw = await request.body()
+            raw = await read_body(request)
         except ClientDisconnect:  # gone before its body arrived: nothing to apply or answer
             return Response(status_code=499)
+        except BodyTooLarge as exc:  # the rest is never read; the client must stop sending
+            refused = error_response(-1005, str(exc), 413)
+            refused.headers["connection"] = "close"
+            return refused
         delay = self.faults.take_delay()
         if delay:
             await asyncio.sleep(delay)
@@ -155,13 +160,7 @@ class PaperApi:
     def params(request: Request, text: str) -> Params:
         if request.method in ("GET", "DELETE") or not text.strip():
             return Params(dict(request.query_params))
-        try:
-            body = loads(text)
-        except ValueError:
-            raise bad("request body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise bad("request body must be a JSON object")
-        return Params(body)
+        return Params(json_object(text))
 
     def after(self, write: bool) -> None:
         """Push the engine's new events; after a write also save the state."""
