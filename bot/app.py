@@ -28,6 +28,7 @@ from bot.services.margin import MarginService
 from bot.services.markets import MarketDirectory
 from bot.services.monitor import Monitor
 from bot.services.notifier import Notifier, Priority
+from bot.services.refusals import RefusalGate
 from bot.services.status import StatusService
 from bot.services.trading import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
@@ -100,7 +101,7 @@ def build_services(
     )
     status = StatusService(settings, client, link.signer.account_id, clock)
     return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
-                    audit, chats, notifier, status, {})
+                    audit, chats, notifier, status, {}, refusals=RefusalGate(clock))
 
 
 class BotRuntime:

@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers import render
-from bot.handlers.context import answer_quietly, services_of
+from bot.handlers.context import Services, answer_quietly, services_of
+from bot.services.notifier import Priority
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,11 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await services.notifier.reply(update.edited_message.chat_id, EDITED)
         raise ApplicationHandlerStop  # edits, channel posts, joins…: never run anything
     if message.sender_chat is not None:  # a channel or an anonymous group admin
-        await services.notifier.reply(chat.id, AS_CHANNEL)
+        await _refuse(services, chat.id, f"chat {message.sender_chat.id}", AS_CHANNEL)
         raise ApplicationHandlerStop
     if user is None or user.id not in allowed:
-        log.warning("refused a message from user %s", user.id if user else "?")
-        await services.notifier.reply(chat.id, render.stranger(user.id if user else None))
+        text = render.stranger(user.id if user else None)
+        await _refuse(services, chat.id, f"user {user.id if user else '?'}", text)
         raise ApplicationHandlerStop
     if message.forward_origin is not None:
         await services.notifier.reply(chat.id, FORWARDED)
@@ -52,3 +53,13 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.via_bot is not None:  # its text was written by another (inline) bot
         await services.notifier.reply(chat.id, VIA_BOT)
         raise ApplicationHandlerStop
+
+
+async def _refuse(services: Services, chat_id: int, sender: str, text: str) -> None:
+    """Tell a sender they are refused, at most once per 10 min and only from the budget that
+    alerts and allowed users' replies leave spare (a flood of strangers never delays them)."""
+    if not services.refusals.allow(sender):
+        log.debug("refused a message from %s again (already told)", sender)
+        return
+    log.warning("refused a message from %s", sender)
+    await services.notifier.send(chat_id, text, priority=Priority.REFUSAL)

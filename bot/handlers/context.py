@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import CallbackQuery, Update
@@ -16,9 +16,10 @@ from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
 from bot.services.markets import MarketDirectory
 from bot.services.notifier import Delivery, Notifier, Priority
+from bot.services.refusals import RefusalGate
 from bot.services.status import StatusService
 from bot.services.trading import TradingService
-from bot.timing import Clock, Timings
+from bot.timing import Clock, SystemClock, Timings
 from storage.audit import AuditLog
 from storage.chats import ChatStore
 
@@ -43,6 +44,7 @@ class Services:
     notifier: Notifier
     status: StatusService
     extras: dict[str, Any]  # later features (alerts) hang their services here
+    refusals: RefusalGate = field(default_factory=lambda: RefusalGate(SystemClock()))
 
 
 async def answer_quietly(

@@ -25,6 +25,12 @@ class Priority(IntEnum):
     REPLY = 2  # replies to commands
     WARNING = 3
     INFO = 4
+    REFUSAL = 5  # "you are not allowed" to strangers: only from budget the others leave spare
+
+
+# The share of the group and global budgets REFUSAL items may use: a flood of strangers can never
+# spend what an alert or an allowed user's reply needs next.
+REFUSAL_SHARE = 0.5
 
 
 @dataclass(eq=False)
@@ -133,21 +139,21 @@ class Pacer:
         self._global: deque[float] = deque()
         self._paused_until = float("-inf")
 
-    def global_ready_at(self, now: float) -> float:
-        """Earliest time any message may go (global window and 429 pause)."""
+    def global_ready_at(self, now: float, share: float = 1.0) -> float:
+        """Earliest time any message may go (global window and 429 pause); `share` < 1 leaves
+        the rest of the window's budget to others."""
         ready = max(self._paused_until, now)
-        if len(_trim(self._global, now, 1.0)) >= self._global_max:
-            ready = max(ready, self._global[0] + 1.0)
-        return ready
+        return max(ready, _window_ready(self._global, now, 1.0, self._global_max, share))
 
-    def ready_at(self, chat_id: ChatId, now: float) -> float:
-        """Earliest time a message to this chat may go."""
+    def ready_at(self, chat_id: ChatId, now: float, share: float = 1.0) -> float:
+        """Earliest time a message to this chat may go (using at most `share` of the budgets)."""
         ready = max(
-            self.global_ready_at(now), self._last.get(chat_id, -self._interval) + self._interval
+            self.global_ready_at(now, share),
+            self._last.get(chat_id, -self._interval) + self._interval,
         )
         window = self._groups.get(chat_id)
-        if window is not None and len(_trim(window, now, 60.0)) >= self._group_max:
-            ready = max(ready, window[0] + 60.0)
+        if window is not None:
+            ready = max(ready, _window_ready(window, now, 60.0, self._group_max, share))
         return ready
 
     def record(self, chat_id: ChatId, now: float) -> None:
@@ -163,6 +169,15 @@ class Pacer:
     def pause(self, until: float) -> None:
         """Hold every send until `until` (Telegram answered 429)."""
         self._paused_until = max(self._paused_until, until)
+
+
+def _window_ready(window: deque[float], now: float, span: float, limit: int, share: float) -> float:
+    """When one more send fits in `share` of a sliding window's `limit` (now, if it fits)."""
+    allowed = max(1, int(limit * share))
+    sent = len(_trim(window, now, span))
+    if sent < allowed:
+        return now
+    return window[sent - allowed] + span  # that many must leave the window first
 
 
 def _trim(window: deque[float], now: float, span: float) -> deque[float]:
@@ -231,7 +246,8 @@ class Outbox:
         for item in queue:
             if item.chat_id in waiting:
                 continue
-            ready = max(pacer.ready_at(item.chat_id, now), item.not_before)
+            share = REFUSAL_SHARE if item.priority is Priority.REFUSAL else 1.0
+            ready = max(pacer.ready_at(item.chat_id, now, share), item.not_before)
             if ready <= now:
                 return item, None
             waiting.add(item.chat_id)

@@ -16,15 +16,25 @@ def chats_rows(desk: Desk) -> int:
     return desk.db.execute("SELECT count(*) FROM chats").fetchone()[0]
 
 
-async def test_a_strangers_commands_get_only_their_id(desk: Desk) -> None:
-    for text in ("/start", "/buy eth 0.5", "/margin add eth 100", "/positions", "hello"):
-        reply = await desk.say(text, user=STRANGER)
-        assert reply.text == STRANGER_REPLY
+async def test_a_strangers_commands_get_only_their_id_once_per_10_minutes(desk: Desk) -> None:
+    reply = await desk.say("/start", user=STRANGER)
+    assert reply.text == STRANGER_REPLY
+    for text in ("/buy eth 0.5", "/margin add eth 100", "/positions", "hello"):
+        desk.push(text, user=STRANGER)
     await desk.barrier()
+    await desk.drained()
     assert desk.exchange.requests == []  # not even a read
     assert desk.approvals() == []
     assert chats_rows(desk) == 0
-    assert [m.buttons for m in desk.messages(STRANGER)] == [[]] * 5
+    assert [(m.text, m.buttons) for m in desk.messages(STRANGER)] == [(STRANGER_REPLY, [])]
+    desk.clock.advance(599)
+    desk.push("/positions", user=STRANGER)
+    await desk.barrier()
+    await desk.drained()
+    assert len(desk.messages(STRANGER)) == 1  # still within 10 min of the refusal
+    desk.clock.advance(2)
+    assert (await desk.say("/positions", user=STRANGER)).text == STRANGER_REPLY
+    assert len(desk.messages(STRANGER)) == 2
 
 
 async def test_a_strangers_button_press_gets_a_toast_only(desk: Desk) -> None:

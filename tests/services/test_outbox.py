@@ -140,3 +140,32 @@ def test_a_chat_with_an_item_in_flight_sends_nothing_else() -> None:
     going.in_flight = False
     ready, _ = box.next_ready(free_pacer(), 100.0)
     assert ready is not None and ready.chunks == ["a2"]
+
+
+def test_refusals_go_last_and_only_from_half_the_group_budget() -> None:
+    pacer = Pacer(per_chat_interval=0.0, group_per_minute=20, global_per_second=30)
+    box, group, now = Outbox(), -100, 0.0
+    for n in range(30):
+        box.push(item(group, f"refusal {n}", Priority.REFUSAL))
+    sent = []
+    while (found := box.next_ready(pacer, now))[0] is not None:
+        pacer.record(group, now)
+        box.remove(found[0])
+        sent.append(found[0].chunks[0])
+    assert len(sent) == 10  # half of 20/min: the other half is kept for everything else
+    assert box.next_ready(pacer, now) == (None, 60.0)  # when the oldest refusal leaves the window
+    box.push(item(group, "warning", Priority.WARNING))
+    box.push(item(group, "reply", Priority.REPLY))
+    for expected in ("reply", "warning"):
+        chosen, _ = box.next_ready(pacer, now)
+        assert chosen is not None and chosen.chunks[0] == expected
+        pacer.record(group, now)
+        box.remove(chosen)
+
+
+def test_refusals_use_half_the_global_budget() -> None:
+    pacer = Pacer(per_chat_interval=1.0, group_per_minute=20, global_per_second=30)
+    for chat in range(15):
+        pacer.record(chat, 0.0)
+    assert pacer.ready_at(99, 0.0, share=0.5) == 1.0
+    assert pacer.ready_at(99, 0.0) == 0.0
