@@ -7,15 +7,16 @@ import contextlib
 import logging
 import signal
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.alerting import install_alerts, make_alert_sink
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, MarginDeskError, StartupFailed
 from bot.handlers import cards
 from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
@@ -266,11 +267,7 @@ async def run_bot(settings: Settings, *, webhook_requested: bool = False) -> int
             runtime = BotRuntime(
                 settings, link, db, token=settings.telegram_bot_token.get_secret_value()
             )
-            try:
-                await runtime.start(webhook=webhook)
-            except BaseException:
-                await runtime.stop()
-                raise
+            await _start(runtime, settings, webhook)
             beat = asyncio.create_task(beat_forever(
                 heartbeat_path(settings.bot_db_path), "webhook" if webhook else "polling",
                 lambda: runtime.receiving, runtime.exchange_reachable,
@@ -286,6 +283,33 @@ async def run_bot(settings: Settings, *, webhook_requested: bool = False) -> int
     finally:
         lock.release()
     return 0
+
+
+REFUSED_TOKEN = "Telegram refused the bot token; check TELEGRAM_BOT_TOKEN"
+
+
+async def _start(runtime: BotRuntime, settings: Settings, webhook: Webhook | None) -> None:
+    """Start the runtime; a refused token or an unreachable Bot API is one clear line (the
+    exception PTB raises for a refused token quotes the token itself); any other failure
+    stops what had begun and goes on up."""
+    try:
+        await runtime.start(webhook=webhook)
+        return
+    except InvalidToken:
+        problem: MarginDeskError = ConfigError(REFUSED_TOKEN)
+    except NetworkError as exc:  # TimedOut included
+        host = urlsplit(settings.telegram_api_base_url).netloc or settings.telegram_api_base_url
+        problem = StartupFailed(
+            f"cannot reach the Telegram Bot API at {host} ({exc.message}); "
+            "check the network and TELEGRAM_API_BASE_URL"
+        )
+    except BaseException:
+        await runtime.stop()
+        raise
+    with contextlib.suppress(Exception):  # release what start() had begun, briefly
+        async with asyncio.timeout(5):
+            await runtime.stop()
+    raise problem
 
 
 async def _wait_for_signal() -> None:

@@ -7,6 +7,7 @@ import sys
 from bot.check import CheckReport, Level, check_database, check_exchange
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.logs import redact
 from bot.timing import DEFAULT_TIMINGS, SystemClock, Timings
 from bot.wiring import exchange_link
 from storage.db import open_database
@@ -33,7 +34,7 @@ async def run_check(settings: Settings, *, timings: Timings = DEFAULT_TIMINGS) -
                 await check_exchange(link.client, report, clock, link.signer.orderly_key)
         except ConfigError as exc:
             report.add(Level.FAIL, str(exc))
-    print(report.render())
+    print(redact(report.render()))  # an exchange's message could quote what it was sent
     if report.failed:
         print("margin-desk check: FAILED", file=sys.stderr)
         return 1

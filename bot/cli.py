@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -11,8 +12,10 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.config import Settings
-from bot.errors import ConfigError
-from bot.logs import setup_logging
+from bot.errors import ConfigError, MarginDeskError
+from bot.logs import loop_exception_handler, setup_logging
+
+log = logging.getLogger("margin_desk")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,18 +60,26 @@ def _secrets(settings: Settings) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     args = _parser().parse_args(argv)
+    setup_logging("WARNING")  # redaction (token-shaped strings) before anything can fail
     try:
         settings = _settings()
         setup_logging(settings.log_level, _secrets(settings))
         return asyncio.run(_dispatch(args, settings))
-    except ConfigError as exc:
+    except ConfigError as exc:  # something to fix in the configuration: one line, exit 2
         print(f"margin-desk: {exc}", file=sys.stderr)
         return 2
+    except MarginDeskError as exc:  # e.g. a service unreachable at start-up: one line, exit 1
+        print(f"margin-desk: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:  # never a raw traceback: it goes through the redacting log handler
+        log.critical("stopped on an unexpected error", exc_info=True)
+        return 1
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.get_running_loop().set_exception_handler(loop_exception_handler)
     if args.command == "check":
         from bot.check_command import run_check
 

@@ -1,7 +1,8 @@
 """The small typed error tree. Every error carries data; only render code turns it into prose.
 
     MarginDeskError
-    ├── ConfigError                  bad or missing configuration (start-up)
+    ├── ConfigError                  bad or missing configuration (start-up; exit code 2)
+    ├── StartupFailed                a service needed at start-up cannot be reached (exit 1)
     ├── UserInputError(usage)        a command the user typed is not valid; nothing was done
     └── ExchangeError                anything the exchange (or the way to it) did wrong
         ├── ExchangeUnavailable      timeout, connection error, 5xx: a read may be retried
@@ -43,6 +44,11 @@ class MarginDeskError(Exception):
 
 class ConfigError(MarginDeskError):
     """Configuration is missing or invalid; the message says what and how to fix it."""
+
+
+class StartupFailed(MarginDeskError):
+    """A service the bot needs cannot be reached at start-up; the message says which and how
+    to check (never a secret: the Bot API URL is shown without the token)."""
 
 
 class UserInputError(MarginDeskError):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 
@@ -95,3 +98,43 @@ def test_setup_logging_redacts_everything_that_reaches_the_root(restore_root, ca
     assert "WARNING bot.anything: token [redacted]" in err
     assert_clean(err)
     assert logging.getLogger("httpx").level == logging.WARNING  # it logs Bot API URLs
+
+
+def test_url_encoded_secrets_and_a_tokens_secret_half_are_redacted(log) -> None:
+    logger, out = log
+    logger.info("GET /bot%s/getMe", quote(TOKEN, safe=""))
+    logger.info("half %s; secret in a query: ?s=%s", TOKEN.partition(":")[2], quote(SECRET))
+    text = out.getvalue()
+    assert_clean(text)
+    assert quote(SECRET, safe="") not in text and quote(SECRET) not in text
+
+
+CRASHES = {
+    "main thread": "raise RuntimeError(f'token {TOKEN} secret {SECRET}')",
+    "thread": ("import threading\n"
+               "def boom(): raise RuntimeError(f'token {TOKEN} secret {SECRET}')\n"
+               "t = threading.Thread(target=boom, name='worker'); t.start(); t.join()"),
+    "event loop": ("import asyncio\n"
+                   "from bot.logs import loop_exception_handler\n"
+                   "async def boom(): raise RuntimeError(f'token {TOKEN} secret {SECRET}')\n"
+                   "async def main():\n"
+                   "    asyncio.get_running_loop().set_exception_handler(loop_exception_handler)\n"
+                   "    asyncio.ensure_future(boom()); await asyncio.sleep(0.05)\n"
+                   "asyncio.run(main())\n"
+                   "import gc; gc.collect()"),  # the never-retrieved exception is reported
+    "printed": "import sys; print(f'oops {TOKEN} {SECRET}', file=sys.stderr)",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("where", CRASHES)
+def test_uncaught_exceptions_anywhere_are_logged_redacted(where: str) -> None:
+    script = (f"TOKEN, SECRET = {TOKEN!r}, {SECRET!r}\n"
+              "from bot.logs import setup_logging\n"
+              "setup_logging('INFO', [TOKEN, SECRET])\n" + CRASHES[where])  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=30)  # fmt: skip
+    output = done.stdout + done.stderr
+    assert_clean(output)
+    assert "RuntimeError" in output or where == "printed", output
+    if where != "printed":
+        assert "CRITICAL" in output or "ERROR" in output, output  # a log record, not a raw print
