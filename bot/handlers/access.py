@@ -28,10 +28,12 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is not None:
         if user is None or user.id not in allowed:
-            log.warning("refused a button press from user %s", user.id if user else "?")
-            await answer_quietly(
-                query, render.stranger_toast(user.id if user else None), show_alert=True
-            )
+            sender = f"user {user.id if user else '?'}"
+            if services.refusals.allow(f"press by {sender}"):  # else unanswered: no request
+                log.warning("refused a button press from %s", sender)
+                await answer_quietly(
+                    query, render.stranger_toast(user.id if user else None), show_alert=True
+                )
             raise ApplicationHandlerStop
         return
     message = update.message

@@ -48,6 +48,11 @@ async def test_a_strangers_button_press_gets_a_toast_only(desk: Desk) -> None:
     assert [e.method for e in desk.emulator.events[since:] if e.chat_id == GROUP] == [
         "answerCallbackQuery"]  # fmt: skip
     assert desk.approvals()[0]["state"] == "pending"  # Alice may still confirm it
+    again = desk.emulator.press(GROUP, STRANGER, card.message_id, card.button("Confirm").
+                                callback_data or "")  # fmt: skip
+    await desk.barrier()
+    assert desk.emulator.callback_answer(again) is None  # within 10 min: not even answered
+    assert desk.exchange.writes == []
 
 
 async def test_an_edited_message_is_not_run(desk: Desk) -> None:
