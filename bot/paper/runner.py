@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from bot.domain.models import MarketInfo
+from bot.paper.body import MAX_BODY_BYTES
 from bot.paper.credentials import PaperCredentials, load_or_create
 from bot.paper.engine import PaperEngine
 from bot.paper.limits import Faults
@@ -198,6 +199,7 @@ class PaperExchange:
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="off",
             ws="websockets-sansio", timeout_graceful_shutdown=2,
+            ws_max_size=MAX_BODY_BYTES,  # as for REST bodies: a stranger's frame is bounded
         )
         self._server = _InProcessServer(config)
         serving = asyncio.create_task(self._server.serve(sockets=[sock]))

@@ -16,9 +16,10 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from bot.orderly.jsoncodec import dumps, loads
+from bot.orderly.jsoncodec import dumps
 from bot.paper import shapes
 from bot.paper.auth import verify_ws_auth
+from bot.paper.body import json_object
 from bot.paper.engine import (
     BalanceEvent,
     EngineError,
@@ -153,8 +154,8 @@ class StreamHub:
 
     def _handle(self, conn: Connection, text: str) -> None:
         try:
-            msg = loads(text)
-        except ValueError:
+            msg = json_object(text)  # malformed or too deep (> 32 levels): an error reply
+        except EngineError:
             msg = None
         if not isinstance(msg, dict):
             self._reply(conn, None, "", "invalid message: expected a JSON object")

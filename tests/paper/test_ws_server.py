@@ -165,3 +165,21 @@ async def test_isolated_liquidation_is_pushed(exchange: PaperExchange) -> None:
     assert taken["positionQty"] == Decimal("0.2")
     assert liq["transferAmountToInsuranceFund"] > 0
     await ws.close()
+
+
+async def test_too_deep_or_too_big_messages_are_refused_without_a_traceback(
+    exchange: PaperExchange, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with connect(f"{exchange.ws_public_url}/{exchange.account_id}") as ws:
+        await ws.send('{"event": "subscribe", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+        error = await recv(ws)
+        assert error["success"] is False and "expected a JSON object" in error["errorMsg"]
+        await send(ws, id="still", event="subscribe", topic="PERP_ETH_USDC@markprice")
+        assert (await recv(ws))["success"] is True  # the socket lives on
+    assert "Traceback" not in caplog.text and "failed" not in caplog.text
+    async with connect(f"{exchange.ws_public_url}/{exchange.account_id}",
+                       max_size=None) as ws:  # fmt: skip
+        await ws.send("x" * (2 << 20))  # over 1 MiB: the server closes with 1009
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
