@@ -1,9 +1,10 @@
 """Real `margin-desk` processes that fail: each says one clear line, and no secret is ever in
 their output (stdout and stderr, whole), raw or URL-encoded.
 
-Telegram is the in-repo Bot API emulator served on loopback (refusing the token with 401 as
-Telegram does, or serving it); the exchange is the paper exchange on loopback, asked with a key
-it never registered (it refuses auth) or given a secret that is not a key at all.
+Telegram is the in-repo Bot API emulator served on loopback (answering getMe with 401
+Unauthorized as Telegram does for a refused token, or serving it); the exchange is the paper
+exchange on loopback, asked with a key it never registered (it refuses auth) or given a secret
+that is not a key at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import quote
 import pytest
 
 from bot.botapi import BotApiEmulator
-from bot.botapi.served import ServedBotApi
+from bot.botapi.server import serve_emulator
 from bot.orderly.signing import generate_keypair
 from bot.paper.runner import PaperExchange
 from tests.test_config import ENV
@@ -96,11 +97,20 @@ async def margin_desk(
     return proc.returncode, out.decode() + err.decode()
 
 
+def refusing() -> BotApiEmulator:
+    """A Bot API that refuses the token: getMe (PTB's first call) answers 401 Unauthorized."""
+    emulator = BotApiEmulator()
+    emulator.fail_next("getMe", 401, count=100)
+    return emulator
+
+
 @pytest.mark.parametrize("token", [TOKEN, ODD_TOKEN])
 async def test_a_refused_token_is_one_line_and_exit_2(base_env, token: str) -> None:
-    async with ServedBotApi(BotApiEmulator(), refuse_token=True) as telegram:
-        env = {**base_env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": telegram.base_url}
+    telegram = refusing()
+    async with serve_emulator(telegram) as base_url:
+        env = {**base_env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url}
         code, output = await margin_desk(env, "run")
+    assert [c.status for c in telegram.calls_of("getMe")] == [401]
     assert code == 2
     assert output.strip() == REFUSED
     assert_clean(output, token)
@@ -120,9 +130,9 @@ async def test_an_unreachable_bot_api_is_one_line(base_env) -> None:
 
 async def test_a_secret_that_is_not_a_key_is_one_line_and_exit_2(base_env, paper) -> None:
     secret = "ed25519:0OIl-not-base58-but-secret-all-the-same"
-    async with ServedBotApi(BotApiEmulator(), refuse_token=True) as telegram:
+    async with serve_emulator(refusing()) as base_url:
         env = {**base_env, **refused_key_env(paper, secret), "TELEGRAM_BOT_TOKEN": TOKEN,
-               "TELEGRAM_API_BASE_URL": telegram.base_url}  # fmt: skip
+               "TELEGRAM_API_BASE_URL": base_url}  # fmt: skip
         code, output = await margin_desk(env, "run")
         check_code, check_output = await margin_desk(env, "check")
     assert code == 2
@@ -134,11 +144,12 @@ async def test_a_secret_that_is_not_a_key_is_one_line_and_exit_2(base_env, paper
 
 async def test_an_exchange_refusing_the_key_leaks_nothing_while_running(base_env, paper) -> None:
     exchange = refused_key_env(paper)
-    async with ServedBotApi(BotApiEmulator()) as telegram:
+    telegram = BotApiEmulator()
+    async with serve_emulator(telegram) as base_url:
         env = {**base_env, **exchange, "TELEGRAM_BOT_TOKEN": TOKEN,
-               "TELEGRAM_API_BASE_URL": telegram.base_url, "LOG_LEVEL": "DEBUG"}  # fmt: skip
+               "TELEGRAM_API_BASE_URL": base_url, "LOG_LEVEL": "DEBUG"}  # fmt: skip
         code, output = await margin_desk(env, "run", stop_after=4.0)
-        assert telegram.emulator.calls_of("getMe")  # it did reach Telegram with the token
+    assert telegram.calls_of("getMe")  # it did reach Telegram with the token
     assert code == 0, output
     assert "-1002" in output or "refused" in output, output  # the auth failure was met, and said
     assert_clean(output, TOKEN, exchange["ORDERLY_SECRET"])

@@ -156,8 +156,8 @@ class BotApiEmulator(BotApiMethods):
         self, method: str, kind: int | str, count: int = 1, *, retry_after: int = 1,
         description: str | None = None,
     ) -> None:  # fmt: skip
-        """Refuse the next count calls of method: 429/400/403/409/500/502, "timeout" (not
-        performed) or "timeout_after" (performed, answer lost)."""
+        """Refuse the next count calls of method: 429/400/401 (the token)/403/409/500/502,
+        "timeout" (not performed) or "timeout_after" (performed, answer lost)."""
         self._faults.add(method, Fault(kind, count, retry_after, description))
 
     def on_send(self, callback: Subscriber) -> Callable[[], None]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.botapi.strict import ApiError
 from bot.timing import Clock
 
-FAULT_KINDS = (429, 400, 403, 409, 500, 502, "timeout", "timeout_after")
+FAULT_KINDS = (429, 400, 401, 403, 409, 500, 502, "timeout", "timeout_after")
 RATE_LIMITED_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 )
@@ -39,6 +39,8 @@ class Fault:
         if self.kind == 400:
             text = text or "simulated failure"
             return ApiError(400, text if text.startswith("Bad Request") else f"Bad Request: {text}")
+        if self.kind == 401:  # what Telegram answers a revoked or mistyped token
+            return ApiError(401, text or "Unauthorized")
         if self.kind == 403:
             return ApiError(403, text or "Forbidden: bot was blocked by the user")
         if self.kind == 409:
