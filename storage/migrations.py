@@ -90,3 +90,19 @@ def _initial(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="0002_mode_default_margin_modes")
+def _default_margin_modes(db: Database) -> None:
+    # A chat's default margin mode per symbol (`/mode`); no row means isolated.
+    db.executescript(
+        """
+        CREATE TABLE default_modes (
+            chat_id     INTEGER NOT NULL,
+            symbol      TEXT NOT NULL,
+            margin_mode TEXT NOT NULL CHECK (margin_mode IN ('CROSS', 'ISOLATED')),
+            updated_at  REAL NOT NULL,
+            PRIMARY KEY (chat_id, symbol)
+        );
+        """
+    )

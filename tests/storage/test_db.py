@@ -21,9 +21,9 @@ def test_migrations_are_idempotent_across_opens(tmp_path):
     open_database(path).close()
     db = open_database(path)
     applied = [m.name for m in MIGRATIONS.applied(db)]
-    assert applied == ["0001_initial"]
+    assert applied[0] == "0001_initial" and len(set(applied)) == len(applied)
     assert MIGRATIONS.pending(db) == []
-    assert db["_sqlite_migrations"].count == 1
+    assert db["_sqlite_migrations"].count == len(applied)  # each applied once, not per open
 
 
 def test_wal_busy_timeout_and_foreign_keys_are_on(tmp_path):
