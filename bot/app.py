@@ -27,6 +27,7 @@ from bot.services.approvals import ApprovalService
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
 from bot.services.markets import MarketDirectory
+from bot.services.modes import ModeService
 from bot.services.monitor import Monitor
 from bot.services.notifier import Notifier, Priority
 from bot.services.refusals import RefusalGate
@@ -39,6 +40,7 @@ from storage.approvals import ApprovalStore
 from storage.audit import AuditLog
 from storage.chats import ChatStore
 from storage.db import open_database
+from storage.default_modes import DefaultModeStore
 from storage.lock import AlreadyRunning, InstanceLock
 
 log = logging.getLogger(__name__)
@@ -101,8 +103,9 @@ def build_services(
         retry_max=timings.notify_retry_max, max_in_flight=timings.notify_max_in_flight,
     )
     status = StatusService(settings, client, link.signer.account_id, clock)
+    modes = ModeService(DefaultModeStore(db), markets, clock)
     return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
-                    audit, chats, notifier, status, {}, refusals=RefusalGate(clock))
+                    audit, chats, notifier, status, {}, modes, refusals=RefusalGate(clock))
 
 
 class BotRuntime:

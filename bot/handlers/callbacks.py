@@ -99,7 +99,7 @@ async def _margin_hint(c: Ctx, press: CallbackData) -> None:
 
 async def _close(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
-    assert query is not None and press.symbol is not None
+    assert query is not None and press.symbol is not None and press.mode is not None
     await c.answer()
     quote = await c.services.trading.quote_close(press.symbol, None, press.mode)
     approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)

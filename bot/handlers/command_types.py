@@ -56,7 +56,7 @@ class Help:
 @dataclass(frozen=True, slots=True)
 class PositionShow:
     symbol: str
-    mode: MarginMode = MarginMode.ISOLATED
+    mode: MarginMode | None = None  # None: the chat's default mode for the symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,12 @@ class LeverageShow:
 class LeverageSet:
     symbol: str | None  # None: every symbol (`/leverage all N`)
     leverage: int
-    mode: MarginMode = MarginMode.ISOLATED
+    mode: MarginMode | None = None  # None: the symbol's default mode (isolated for `all`)
+
+
+@dataclass(frozen=True, slots=True)
+class ModeShow:
+    symbol: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,7 @@ class BuySell:
 class Close:
     symbol: str
     percent: Decimal | None = None  # percent points (50 = half); None: all of it
-    mode: MarginMode | None = None
+    mode: MarginMode | None = None  # None: the default mode, see TradingService.quote_close
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +155,7 @@ class History:
 
 
 Command = (
-    Start | Help | Positions | PositionShow | Balance | LeverageShow | LeverageSet | ModeSet
-    | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow | AlertSet
-    | AlertToggle | Snooze | Limits | Status | History
+    Start | Help | Positions | PositionShow | Balance | LeverageShow | LeverageSet | ModeShow
+    | ModeSet | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow
+    | AlertSet | AlertToggle | Snooze | Limits | Status | History
 )

@@ -44,10 +44,13 @@ async def positions(c: Ctx, cmd: Positions) -> None:
 
 
 async def position(c: Ctx, cmd: PositionShow) -> None:
-    view = await c.services.trading.position(cmd.symbol, cmd.mode)
+    mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
+    view = await c.services.trading.position(cmd.symbol, mode)
     if view is None:
         market = await c.services.markets.resolve(cmd.symbol)
-        await c.reply(render.position_missing(market.symbol, cmd.mode))
+        # The default mode was assumed: name a position held in the other mode.
+        other = None if cmd.mode else await c.services.trading.held_in_other_mode(cmd.symbol, mode)
+        await c.reply(render.position_missing(market.symbol, mode, other))
         return
     p = view.position
     await c.reply(render.position(view), keyboards.position_actions(p.symbol, p.margin_mode))
@@ -58,7 +61,9 @@ async def balance(c: Ctx, cmd: Balance) -> None:
 
 
 async def leverage_show(c: Ctx, cmd: LeverageShow) -> None:
-    await c.reply(render.leverage_pair(await c.services.leverage.show(cmd.symbol)))
+    pair = await c.services.leverage.show(cmd.symbol)
+    default = await c.services.modes.show(c.chat_id, cmd.symbol)
+    await c.reply(render.leverage_pair(pair, default.mode))
 
 
 async def orders(c: Ctx, cmd: Orders) -> None:

@@ -16,37 +16,48 @@ from bot.handlers.parsing import (
     LeverageSet,
     MarginChange,
     ModeSet,
+    ModeShow,
 )
+from bot.services.modes import DESK_DEFAULT
 
 
 async def leverage_set(c: Ctx, cmd: LeverageSet) -> None:
-    params = {"symbol": "all", "leverage": cmd.leverage, "margin_mode": cmd.mode.value}
-    if cmd.symbol is None:
-        result = await c.services.leverage.set_all(cmd.leverage, cmd.mode)
+    if cmd.symbol is None:  # every symbol: the desk's default, not each symbol's own
+        mode = cmd.mode or DESK_DEFAULT
+        params = {"symbol": "all", "leverage": cmd.leverage, "margin_mode": mode.value}
+        result = await c.services.leverage.set_all(cmd.leverage, mode)
         c.audit("leverage", params, "done", f"{len(result.changed)} changed")
         await c.reply(render.leverage_batch(result))
         return
-    setting = await c.services.leverage.set(cmd.symbol, cmd.leverage, cmd.mode)
-    c.audit("leverage", params | {"symbol": setting.symbol}, "done")  # as resolved, not as typed
+    mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
+    setting = await c.services.leverage.set(cmd.symbol, cmd.leverage, mode)
+    params = {"symbol": setting.symbol, "leverage": cmd.leverage, "margin_mode": mode.value}
+    c.audit("leverage", params, "done")  # the symbol as resolved, not as typed
     await c.reply(render.leverage_set(setting))
 
 
+async def mode_show(c: Ctx, cmd: ModeShow) -> None:
+    await c.reply(render.mode_show(await c.services.modes.show(c.chat_id, cmd.symbol)))
+
+
 async def mode_set(c: Ctx, cmd: ModeSet) -> None:
-    symbol = await c.services.leverage.set_default_mode(cmd.symbol, cmd.mode)
-    c.audit("mode", {"symbol": symbol, "mode": cmd.mode.value}, "done")
-    await c.reply(render.mode_set(symbol, cmd.mode))
+    default = await c.services.modes.set(c.chat_id, cmd.symbol, cmd.mode)
+    c.audit("mode", {"symbol": default.symbol, "margin_mode": cmd.mode.value}, "done")
+    await c.reply(render.mode_set(default))
 
 
 async def buy_sell(c: Ctx, cmd: BuySell) -> None:
-    quote = await c.services.trading.quote_order(
-        cmd.side, cmd.symbol, cmd.qty, cmd.price, cmd.mode
-    )
+    mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
+    quote = await c.services.trading.quote_order(cmd.side, cmd.symbol, cmd.qty, cmd.price, mode)
     approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.order_card(quote), keyboards.confirm(approval.token))
 
 
 async def close(c: Ctx, cmd: Close) -> None:
-    quote = await c.services.trading.quote_close(cmd.symbol, cmd.percent, cmd.mode)
+    mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
+    quote = await c.services.trading.quote_close(
+        cmd.symbol, cmd.percent, mode, defaulted=cmd.mode is None
+    )
     approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.close_card(quote), keyboards.confirm(approval.token))
 

@@ -15,6 +15,7 @@ from bot.services.approvals import ApprovalService
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
 from bot.services.markets import MarketDirectory
+from bot.services.modes import ModeService
 from bot.services.notifier import Delivery, Notifier, Priority
 from bot.services.refusals import RefusalGate
 from bot.services.status import StatusService
@@ -44,6 +45,7 @@ class Services:
     notifier: Notifier
     status: StatusService
     extras: dict[str, Any]  # later features (alerts) hang their services here
+    modes: ModeService  # the chat's default margin mode per symbol
     refusals: RefusalGate = field(default_factory=lambda: RefusalGate(SystemClock()))
 
 

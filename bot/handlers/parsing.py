@@ -34,6 +34,7 @@ from bot.handlers.command_types import (
     Limits,
     MarginChange,
     ModeSet,
+    ModeShow,
     Off,
     Orders,
     Positions,
@@ -46,8 +47,8 @@ from bot.handlers.command_types import (
 __all__ = [
     "OFF", "USAGE", "AlertSet", "AlertShow", "AlertToggle", "Balance", "BuySell", "Cancel",
     "CancelAll", "Close", "Command", "Help", "History", "LeverageSet", "LeverageShow", "Limits",
-    "MarginChange", "ModeSet", "Off", "Orders", "PositionShow", "Positions", "Snooze", "Start",
-    "Status", "command_name", "parse_command",
+    "MarginChange", "ModeSet", "ModeShow", "Off", "Orders", "PositionShow", "Positions",
+    "Snooze", "Start", "Status", "command_name", "parse_command",
 ]
 
 MAX_TEXT = 1000
@@ -63,7 +64,7 @@ USAGE: dict[str, str] = {
     "position": "/position SYMBOL [cross|isolated] — e.g. /position ETH",
     "balance": "/balance — USDC holding, free collateral, isolated margin",
     "leverage": "/leverage SYMBOL|all [N] [cross|isolated] — e.g. /leverage ETH 10",
-    "mode": "/mode SYMBOL cross|isolated — e.g. /mode ETH isolated",
+    "mode": "/mode SYMBOL [cross|isolated] — e.g. /mode ETH cross",
     "buy": "/buy SYMBOL QTY [PRICE] [cross|isolated] — e.g. /buy ETH 0.1 2500",
     "sell": "/sell SYMBOL QTY [PRICE] [cross|isolated] — e.g. /sell ETH 0.1",
     "close": "/close SYMBOL [PERCENT] [cross|isolated] — e.g. /close ETH 50%",
@@ -126,7 +127,7 @@ def _help(args: list[str]) -> Help:
 def _position(args: list[str]) -> PositionShow:
     rest, mode = _take_mode(args)
     _count(rest, 1, 1)
-    return PositionShow(_symbol(rest[0]), mode or MarginMode.ISOLATED)
+    return PositionShow(_symbol(rest[0]), mode)
 
 
 def _leverage(args: list[str]) -> LeverageShow | LeverageSet:
@@ -137,15 +138,16 @@ def _leverage(args: list[str]) -> LeverageShow | LeverageSet:
         if symbol is None or mode is not None:
             raise UserInputError("give the leverage to set, e.g. /leverage ETH 10 isolated")
         return LeverageShow(symbol)
-    return LeverageSet(symbol, parse_leverage(rest[1]), mode or MarginMode.ISOLATED)
+    return LeverageSet(symbol, parse_leverage(rest[1]), mode)
 
 
-def _mode(args: list[str]) -> ModeSet:
+def _mode(args: list[str]) -> ModeShow | ModeSet:
     rest, mode = _take_mode(args)
-    if mode is None:
+    _count(rest, 1, 1 if mode else 2)
+    if len(rest) == 2:  # a second word that is not a mode, e.g. `/mode ETH portfolio`
         raise UserInputError("say which mode: cross or isolated")
-    _count(rest, 1, 1)
-    return ModeSet(_symbol(rest[0]), mode)
+    symbol = _symbol(rest[0])
+    return ModeShow(symbol) if mode is None else ModeSet(symbol, mode)
 
 
 def _order(side: Side):  # type: ignore[no-untyped-def]

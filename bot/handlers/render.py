@@ -37,6 +37,7 @@ from bot.handlers.render_trading import (
     leverage_pair,
     leverage_set,
     mode_set,
+    mode_show,
     order_line,
     orders,
 )
@@ -45,7 +46,7 @@ from storage.audit import AuditEntry
 __all__ = [
     "balance", "cancel_all_done", "cancel_done", "exchange_error", "help_all", "help_one",
     "history", "html_to_text", "leverage_batch", "leverage_pair", "leverage_set",
-    "margin_hint", "mode_set", "order_line", "orders", "position", "position_missing",
+    "margin_hint", "mode_set", "mode_show", "order_line", "orders", "position", "position_missing",
     "positions", "status", "stranger", "stranger_toast", "unavailable", "user_error", "welcome",
 ]
 

@@ -64,9 +64,14 @@ def position(view: PositionView) -> str:
     return head + "\n" + fmt.table(rows, "lr")
 
 
-def position_missing(symbol: str, mode: MarginMode) -> str:
-    """`No isolated ETH position.`"""
-    return f"No {fmt.mode(mode)} {esc(base_of(symbol))} position."
+def position_missing(symbol: str, mode: MarginMode, other: MarginMode | None = None) -> str:
+    """`No isolated ETH position.`, naming a position held in the `other` mode."""
+    base = esc(base_of(symbol))
+    text = f"No {fmt.mode(mode)} {base} position."
+    if other is not None:
+        text += (f" You hold a {fmt.mode(other)} {base} position: "
+                 f"<code>/position {base} {fmt.mode(other)}</code>")
+    return text
 
 
 def balance(view: BalanceView) -> str:

@@ -9,15 +9,19 @@ from bot.domain.symbols import base_of
 from bot.domain.views import BatchLeverageResult, LeveragePair
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
+from bot.services.modes import DefaultMode
 
 
-def leverage_pair(pair: LeveragePair) -> str:
-    """`ETH leverage: isolated 10x · cross 5x (max 50x)`."""
+def leverage_pair(pair: LeveragePair, default: MarginMode | None = None) -> str:
+    """`ETH leverage: isolated 10x · cross 5x (max 50x)`, and which mode is the default."""
     base = esc(base_of(pair.symbol))
-    return (
+    text = (
         f"<b>{base}</b> leverage: isolated <b>{fmt.leverage(pair.isolated)}</b>"
         f" · cross <b>{fmt.leverage(pair.cross)}</b> (max {fmt.leverage(pair.max_leverage)})"
     )
+    if default is not None:
+        text += f"\nDefault mode: {fmt.mode(default)} (/mode {base})"
+    return text
 
 
 def leverage_set(setting: LeverageSetting) -> str:
@@ -56,11 +60,23 @@ def leverage_batch(result: BatchLeverageResult) -> str:
     return "\n".join(lines)
 
 
-def mode_set(symbol: str, mode: MarginMode) -> str:
-    """`✅ ETH orders now default to isolated margin.`"""
+def mode_show(default: DefaultMode) -> str:
+    """`ETH default margin mode: isolated (the desk's default) …`."""
+    base = esc(base_of(default.symbol))
+    why = "set with /mode" if default.chosen else "the desk's default: nothing set yet"
+    other = "cross" if default.mode is MarginMode.ISOLATED else "isolated"
     return (
-        f"✅ {esc(base_of(symbol))} orders now default to <b>{fmt.mode(mode)}</b> margin "
-        "(when a command does not say cross or isolated)."
+        f"<b>{base}</b> default margin mode: <b>{fmt.mode(default.mode)}</b> ({why}).\n"
+        f"Used by /buy, /sell, /close, /position and /leverage {base} N when they do not say "
+        f"cross or isolated. Change it: <code>/mode {base} {other}</code>"
+    )
+
+
+def mode_set(default: DefaultMode) -> str:
+    """`✅ ETH now defaults to isolated margin …`."""
+    return (
+        f"✅ {esc(base_of(default.symbol))} now defaults to <b>{fmt.mode(default.mode)}</b> "
+        "margin in this chat (when a command does not say cross or isolated)."
     )
 
 

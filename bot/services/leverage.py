@@ -1,4 +1,4 @@
-"""Leverage per symbol per margin mode, batch updates and the default margin mode."""
+"""Leverage per symbol per margin mode, and batch updates."""
 
 from __future__ import annotations
 
@@ -81,13 +81,3 @@ class LeverageService:
             if position.margin_mode is MarginMode.ISOLATED and position.position_qty != 0:
                 busy[position.symbol] = "open isolated position"
         return busy
-
-    async def set_default_mode(self, symbol_text: str, mode: MarginMode) -> str:
-        """Set the default margin mode used when an order omits it; returns the symbol."""
-        market = await self._markets.resolve(symbol_text)
-        await self._client.set_default_margin_mode(market.symbol, mode)
-        return market.symbol
-
-    async def default_mode(self, symbol: str) -> MarginMode:
-        modes = await self._client.get_default_margin_modes()
-        return modes.get(symbol, MarginMode.CROSS)

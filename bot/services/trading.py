@@ -63,6 +63,12 @@ class TradingService:
         """The account's latest fills of one (exchange) symbol, from since_ms when given."""
         return await self._client.get_trades(symbol, start_t=since_ms)
 
+    async def held_in_other_mode(self, symbol_text: str, mode: MarginMode) -> MarginMode | None:
+        """The other margin mode when the symbol has an open position in it, else None."""
+        market = await self._markets.resolve(symbol_text)
+        other = MarginMode.CROSS if mode is MarginMode.ISOLATED else MarginMode.ISOLATED
+        return other if await self._client.get_position(market.symbol, other) else None
+
     async def balance(self) -> BalanceView:
         return BalanceView(await self._client.get_holding(), await self._client.get_account_info())
 
@@ -77,11 +83,10 @@ class TradingService:
         symbol_text: str,
         quantity: Decimal,
         price: Decimal | None,
-        mode: MarginMode | None,
+        mode: MarginMode,
     ) -> OrderQuote:
         """Validate an order and compute what its confirmation card shows."""
         market = await self._markets.resolve(symbol_text)
-        mode = mode or await self._leverage.default_mode(market.symbol)
         ticker = await self._markets.ticker(market.symbol)
         order_type = OrderType.LIMIT if price is not None else OrderType.MARKET
         validate_order(market, side, quantity, price, ticker.mark_price)
@@ -89,11 +94,16 @@ class TradingService:
         return await self._quote(request, ticker.mark_price)
 
     async def quote_close(
-        self, symbol_text: str, percent: Decimal | None, mode: MarginMode | None
+        self, symbol_text: str, percent: Decimal | None, mode: MarginMode,
+        *, defaulted: bool = False,
     ) -> OrderQuote:
-        """A reduce-only market order closing the position, or `percent` of it."""
+        """A reduce-only market order closing the `mode` position, or `percent` of it.
+
+        defaulted: the mode is the chat's default, not typed; a position held only in the other
+        mode is then named in the refusal (never closed in its place).
+        """
         market = await self._markets.resolve(symbol_text)
-        position = await self._closable(market.symbol, market.base, mode)
+        position = await self._closable(market.symbol, market.base, mode, defaulted)
         size = abs(position.position_qty)
         quantity, note = size, None
         if percent is not None and percent != HUNDRED:
@@ -114,18 +124,21 @@ class TradingService:
         quote = await self._quote(request, ticker.mark_price)
         return replace(quote, note=note)
 
-    async def _closable(self, symbol: str, base: str, mode: MarginMode | None) -> Position:
-        modes = [mode] if mode else [MarginMode.ISOLATED, MarginMode.CROSS]
-        found = [p for md in modes if (p := await self._client.get_position(symbol, md))]
-        if not found:
-            where = f" {mode.value.lower()}" if mode else ""
-            raise UserInputError(f"no open{where} {base} position to close")
-        if len(found) > 1:
+    async def _closable(
+        self, symbol: str, base: str, mode: MarginMode, defaulted: bool
+    ) -> Position:
+        position = await self._client.get_position(symbol, mode)
+        if position is not None:
+            return position
+        name = mode.value.lower()
+        other = await self.held_in_other_mode(symbol, mode) if defaulted else None
+        if other is not None:
             raise UserInputError(
-                f"you hold both a cross and an isolated {base} position; "
-                f"say which: /close {base} [PERCENT] cross|isolated"
+                f"no open {name} {base} position ({name} is your default mode for {base}); "
+                f"you hold a {other.value.lower()} {base} position: to close it, say so: "
+                f"/close {base} [PERCENT] {other.value.lower()}"
             )
-        return found[0]
+        raise UserInputError(f"no open {name} {base} position to close")
 
     async def _quote(self, request: OrderRequest, mark: Decimal) -> OrderQuote:
         market = await self._markets.resolve(request.symbol)

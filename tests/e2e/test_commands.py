@@ -102,7 +102,10 @@ async def test_position_cross_has_no_margin_buttons(desk: Desk) -> None:
     assert row(reply.text, "margin_mode") == "CROSS"
     assert row(reply.text, "margin") == "—"
     assert [b.text for b in reply.buttons] == ["Close", "Refresh"]
-    assert (await desk.say("/position eth")).text == "No isolated ETH position."
+    # the default mode (isolated) is shown, and the position in the other mode is named
+    assert (await desk.say("/position eth")).text == (
+        "No isolated ETH position. You hold a cross ETH position: /position ETH cross")
+    assert (await desk.say("/position eth isolated")).text == "No isolated ETH position."
 
 
 async def test_balance_matches_the_exchange(desk: Desk) -> None:
@@ -119,13 +122,13 @@ async def test_balance_matches_the_exchange(desk: Desk) -> None:
 
 async def test_leverage_show_and_set_per_mode(desk: Desk) -> None:
     assert (await desk.say("/leverage eth")).text == (
-        "ETH leverage: isolated 10x · cross 10x (max 100x)")
+        "ETH leverage: isolated 10x · cross 10x (max 100x)\nDefault mode: isolated (/mode ETH)")
     assert (await desk.say("/leverage eth 5")).text == "✅ ETH isolated leverage is now 5x."
     assert (await desk.say("/leverage eth 7 cross")).text == "✅ ETH cross leverage is now 7x."
     engine, account = desk.paper.engine, desk.account_id
     assert engine.get_leverage(account, ETH, ISO).leverage == 5
     assert engine.get_leverage(account, ETH, CROSS).leverage == 7
-    assert (await desk.say("/leverage eth")).text == (
+    assert (await desk.say("/leverage eth")).text.splitlines()[0] == (
         "ETH leverage: isolated 5x · cross 7x (max 100x)")
 
 
@@ -144,15 +147,6 @@ async def test_leverage_all_isolated_skips_busy_symbols_and_says_why(desk: Desk)
     text = (await desk.say("/leverage all 3 cross")).text  # cross: all or nothing
     assert "• 3x: ARB, BTC, DOGE, ETH, SOL" in text
     assert all(engine.get_leverage(account, s, CROSS).leverage == 3 for s in (ETH, SOL, BTC))
-
-
-async def test_mode_sets_the_default_used_when_an_order_omits_it(desk: Desk) -> None:
-    reply = await desk.say("/mode eth isolated")
-    assert reply.text.startswith("✅ ETH orders now default to isolated margin")
-    assert desk.paper.engine.default_margin_modes(desk.account_id)[ETH] is ISO
-    assert "(isolated)" in (await desk.say("/buy eth 0.1")).text.splitlines()[0]
-    await desk.say("/mode eth cross")
-    assert "(cross)" in (await desk.say("/buy eth 0.1")).text.splitlines()[0]
 
 
 async def test_buy_market_card_shows_notional_and_fills(desk: Desk) -> None:

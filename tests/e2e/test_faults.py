@@ -233,7 +233,7 @@ PARSE_ERRORS = [
     ("/margin add eth 1,000", "Amount 1,000: use '.' for decimals and no thousands separators",
      MARGIN_USAGE),
     ("/mode eth portfolio", "Say which mode: cross or isolated",
-     "Usage: /mode SYMBOL cross|isolated — e.g. /mode ETH isolated"),
+     "Usage: /mode SYMBOL [cross|isolated] — e.g. /mode ETH cross"),
     ("/position eth portfolio", "Too many arguments",
      "Usage: /position SYMBOL [cross|isolated] — e.g. /position ETH"),
     ("/buy eth", "Missing arguments", BUY_USAGE),

@@ -26,6 +26,7 @@ from bot.handlers.parsing import (
     Limits,
     MarginChange,
     ModeSet,
+    ModeShow,
     Orders,
     Positions,
     PositionShow,
@@ -45,17 +46,18 @@ VALID = [
     ("/help buy", Help("buy")),
     ("/help /Buy", Help("buy")),
     ("/positions", Positions()),
-    ("/position eth", PositionShow("eth", ISO)),
+    ("/position eth", PositionShow("eth", None)),  # None: the chat's default mode
     ("/position ETH cross", PositionShow("ETH", CROSS)),
     ("/position CROSS eth", PositionShow("eth", CROSS)),
     ("/balance", Balance()),
     ("/leverage eth", LeverageShow("eth")),
-    ("/leverage ETH-PERP 10", LeverageSet("ETH-PERP", 10, ISO)),
+    ("/leverage ETH-PERP 10", LeverageSet("ETH-PERP", 10, None)),
     ("/leverage eth 20x Cross", LeverageSet("eth", 20, CROSS)),
     ("/leverage all 5 cross", LeverageSet(None, 5, CROSS)),
-    ("/leverage ALL 5", LeverageSet(None, 5, ISO)),
+    ("/leverage ALL 5", LeverageSet(None, 5, None)),
     ("/mode eth cross", ModeSet("eth", CROSS)),
     ("/mode ISOLATED PERP_ETH_USDC", ModeSet("PERP_ETH_USDC", ISO)),
+    ("/mode eth", ModeShow("eth")),
     ("/buy eth 0.1", BuySell(Side.BUY, "eth", D("0.1"))),
     ("/buy eth 0.1 2500", BuySell(Side.BUY, "eth", D("0.1"), D(2500))),
     ("/buy eth 0.1 2500 isolated", BuySell(Side.BUY, "eth", D("0.1"), D(2500), ISO)),
@@ -139,7 +141,9 @@ def test_limits_show_flag() -> None:
         ("/leverage eth 10.5", "whole number", "leverage"),
         ("/leverage eth 0", "between 1x and 100x", "leverage"),
         ("/leverage eth 500x", "between 1x and 100x", "leverage"),
-        ("/mode eth", "cross or isolated", "mode"),
+        ("/mode", "missing arguments", "mode"),
+        ("/mode eth cross btc", "too many arguments", "mode"),
+        ("/mode eth cross isolated", "give the margin mode once", "mode"),
         ("/mode eth iso", "cross or isolated", "mode"),
         ("/cancel", "missing arguments", "cancel"),
         ("/cancel abc", "order id is a number", "cancel"),
@@ -252,7 +256,7 @@ def test_generated_leverage_sets_parse(
     symbol: str, leverage: int, mode: MarginMode | None, with_x: bool
 ) -> None:
     text = f"/leverage {symbol} {leverage}{'x' if with_x else ''} {mode.value if mode else ''}"
-    assert parse_command(text) == LeverageSet(symbol, leverage, mode or ISO)
+    assert parse_command(text) == LeverageSet(symbol, leverage, mode)
 
 
 @given(symbols, st.integers(0, 24), st.integers(0, 59))
