@@ -142,6 +142,7 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
     # Critical first: a grouped message is read (and previewed) from the top.
     alerts = sorted(_latest_per_position([e for e in events if isinstance(e, AlertEvent)]),
                     key=lambda e: not e.urgent)  # fmt: skip
+    _record_liquidations(services, chat_id, alerts)
     priority = priority_of(alerts)
     if not alerts or (priority is Priority.INFO and not chat.info_notes):
         return  # the chat turned informational notes off (liquidations are never INFO)
@@ -161,6 +162,20 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
         coalesce_key=f"alert:{key[0]}:{key[1]}" if len(alerts) == 1 else None,
         disable_notification=all(e.decision.silent for e in alerts),
     )
+
+
+def _record_liquidations(services: Services, chat_id: int, alerts: Sequence[AlertEvent]) -> None:
+    """Each liquidation goes into the chat's audit log, so /history shows it with its figures."""
+    for e in alerts:
+        if e.decision.kind is not DecisionKind.LIQUIDATED:
+            continue
+        p = e.position
+        params = {"symbol": p.symbol, "margin_mode": p.margin_mode.value,
+                  "position_qty": str(p.position_qty), "margin": str(p.margin),
+                  "liq_price": None if e.liq is None else str(e.liq),
+                  "mark_price": None if e.mark is None else str(e.mark)}
+        services.audit.record(chat_id, None, "liquidation", params, "liquidated", "",
+                              services.clock.time())
 
 
 async def _offer(

@@ -6,6 +6,8 @@ edited with the outcome, so a slow exchange never makes Telegram time the query 
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
@@ -13,7 +15,7 @@ from bot.domain.models import MarginAction, MarginMode
 from bot.handlers import callbacks_alerts, cards, keyboards, render
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
-from storage.approvals import ClaimFailure
+from storage.approvals import Approval, ClaimFailure
 
 # Refusals that end the card for its owner: show the outcome in place and drop the buttons.
 # Not ALREADY_USED: the press that won edits the card with the result, and a double tap's
@@ -51,7 +53,7 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
     if not claim.ok or claim.approval is None:
         failure = claim.failure or ClaimFailure.UNKNOWN
         await c.answer(cards.refusal_toast(failure), show_alert=True)
-        c.audit("press", {"token_known": claim.approval is not None}, f"refused:{failure}")
+        c.audit("press", _refused_params(claim.approval, failure), f"refused:{failure}")
         if failure in _CARD_ENDING and card is not None:
             await c.services.notifier.edit(
                 c.chat_id, card.message_id, cards.refused_card(card.text_html, failure)
@@ -64,6 +66,14 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
         await c.services.notifier.edit(c.chat_id, card.message_id, text)
     else:
         await c.send_now(text)
+
+
+def _refused_params(approval: Approval | None, failure: ClaimFailure) -> dict[str, Any]:
+    """What a refused press was about, for /history: the card's action, unless the card
+    belongs to another chat (its details stay there)."""
+    if approval is None or failure is ClaimFailure.WRONG_CHAT:
+        return {"token_known": approval is not None}
+    return {"token_known": True, **approval.action}
 
 
 async def _decline(c: Ctx, press: CallbackData) -> None:

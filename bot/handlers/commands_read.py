@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.errors import ExchangeError
 from bot.handlers import keyboards, render
 from bot.handlers.commands_alerts import settings_changed
 from bot.handlers.context import Ctx
@@ -78,6 +79,11 @@ async def status(c: Ctx, cmd: Status) -> None:
 
 
 async def history(c: Ctx, cmd: History) -> None:
-    await c.reply(render.history(c.services.audit.recent(c.chat_id, cmd.n)))
+    entries = c.services.audit.recent(c.chat_id, cmd.n)
+    try:
+        markets = await c.services.markets.all()  # each symbol's tick and step
+    except ExchangeError:  # the log stays readable without the exchange
+        markets = {}
+    await c.reply(render.history(entries, markets))
 
 

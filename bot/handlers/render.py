@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Mapping
 
-from bot.domain.symbols import base_of
 from bot.domain.views import StatusView
 from bot.errors import (
     AuthFailed,
@@ -30,6 +27,7 @@ from bot.handlers.render_account import (
     position_missing,
     positions,
 )
+from bot.handlers.render_history import history
 from bot.handlers.render_trading import (
     cancel_all_done,
     cancel_done,
@@ -41,7 +39,6 @@ from bot.handlers.render_trading import (
     order_line,
     orders,
 )
-from storage.audit import AuditEntry
 
 __all__ = [
     "balance", "cancel_all_done", "cancel_done", "exchange_error", "help_all", "help_one",
@@ -55,8 +52,6 @@ _NETWORKS = {
     "TESTNET": "Orderly testnet, test funds",
     "MAINNET": "⚠️ Orderly mainnet — REAL MONEY",
 }
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_HISTORY_KEYS = ("action", "side", "amount", "quantity", "price", "leverage", "margin_mode")
 UNAVAILABLE = "The exchange did not answer; nothing was sent again. Try /status."
 
 
@@ -134,35 +129,6 @@ def status(view: StatusView) -> str:
         f"Positions watched: {view.positions_watched}",
         f"Version: {esc(view.version)}",
     ]
-    return "\n".join(lines)
-
-
-def when(at: float) -> str:
-    """`14:03 05 Mar` in UTC."""
-    t = datetime.fromtimestamp(at, tz=UTC)
-    return f"{t:%H:%M} {t.day:02d} {_MONTHS[t.month - 1]}"
-
-
-def _summary(command: str, params: Mapping[str, Any]) -> str:
-    words = [command.lstrip("/")]
-    words += [str(params[k]).lower() if k in ("action", "side", "margin_mode") else str(params[k])
-              for k in _HISTORY_KEYS if params.get(k) not in (None, "")]
-    if params.get("symbol"):
-        words.insert(1, base_of(str(params["symbol"])))
-    return " ".join(words)
-
-
-def history(entries: Sequence[AuditEntry]) -> str:
-    """This chat's recent actions, newest first, times in UTC."""
-    if not entries:
-        return "No actions recorded in this chat yet."
-    lines = ["<b>Recent actions</b> (UTC)"]
-    for e in sorted(entries, key=lambda e: (e.at, e.id), reverse=True):
-        detail = f" — {esc(e.detail)}" if e.detail else ""
-        lines.append(
-            f"<code>{when(e.at)}</code> {esc(_summary(e.command, e.params))}: "
-            f"<b>{esc(e.outcome)}</b>{detail}"
-        )
     return "\n".join(lines)
 
 

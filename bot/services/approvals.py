@@ -105,6 +105,10 @@ class ApprovalService:
     def cancel(self, token: str, user_id: int, chat_id: int) -> ClaimFailure | None:
         """Decline a card; None when it was cancelled, else why not."""
         result = self._store.cancel(token, user_id, chat_id, self._clock.time())
+        if result.ok and result.approval is not None:
+            a = result.approval
+            self._audit.record(a.chat_id, user_id, a.kind, a.action, "cancelled", "",
+                               self._clock.time())
         return result.failure
 
     # ---- pressing Confirm --------------------------------------------------------------
@@ -270,8 +274,24 @@ class ApprovalService:
     def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
         state = outcome.approval.state if outcome.approval else "refused"
         reason = outcome.precondition or outcome.rejected or outcome.unknown or ""
-        self._audit.record(approval.chat_id, approval.user_id, approval.kind, approval.action,
+        params = approval.action | _result_facts(outcome)
+        self._audit.record(approval.chat_id, approval.user_id, approval.kind, params,
                            state, reason, self._clock.time())
+
+
+def _result_facts(outcome: PressOutcome) -> dict[str, Any]:
+    """What the exchange reported back, for the audit log (/history): fill or margin after."""
+    facts: dict[str, Any] = {}
+    order = outcome.order.order if outcome.order else None
+    if order is not None:
+        facts = {"order_id": order.order_id, "status": order.status,
+                 "filled_qty": str(order.executed_quantity)}
+        if order.average_executed_price is not None:
+            facts["avg_price"] = str(order.average_executed_price)
+    after = outcome.margin.position_after if outcome.margin else None
+    if after is not None and after.margin is not None:
+        facts["margin_after"] = str(after.margin)
+    return facts
 
 
 def _not_sent_text(exc: ExchangeError) -> str:

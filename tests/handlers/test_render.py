@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -24,6 +23,7 @@ from bot.errors import (
 )
 from bot.handlers import render
 from bot.handlers.parsing import USAGE
+from bot.services.modes import DefaultMode
 from storage.audit import AuditEntry
 from tests.handlers.render_samples import (
     DOGE,
@@ -148,8 +148,13 @@ def test_leverage_replies():
     assert "a <weird> & reason: PERP_<B&D>_USDC" in shown
     assert "Nothing changed." in rendered(render.leverage_batch(
         BatchLeverageResult(MarginMode.CROSS, 5, (), ())))
-    assert rendered(render.mode_set("PERP_ETH_USDC", MarginMode.CROSS)).startswith(
-        "✅ ETH orders now default to cross margin")
+    assert rendered(render.mode_set(DefaultMode("PERP_ETH_USDC", MarginMode.CROSS, True))) \
+        .startswith("✅ ETH now defaults to cross margin in this chat")
+    shown = rendered(render.mode_show(DefaultMode("PERP_ETH_USDC", MarginMode.ISOLATED, False)))
+    assert shown.startswith("ETH default margin mode: isolated (the desk's default")
+    assert "/mode ETH cross" in shown
+    pair = render.leverage_pair(LeveragePair("PERP_ETH_USDC", 5, 10, 50), MarginMode.CROSS)
+    assert rendered(pair).endswith("Default mode: cross (/mode ETH)")
 
 
 def test_orders_one_line_each_at_market_precision():
@@ -188,21 +193,6 @@ def test_status_reports_every_health_figure():
     down = StatusView("MAINNET", None, False, "connect <timeout>", None, None, 0, "0.1.0")
     shown = rendered(render.status(down))
     assert "not reachable (connect <timeout>)" in shown and "no mark price yet" in shown
-
-
-def test_history_newest_first_in_utc():
-    at = datetime(2025, 3, 5, 14, 3, tzinfo=UTC).timestamp()
-    entries = [
-        AuditEntry(1, 1, 42, "margin", {"symbol": "PERP_ETH_USDC", "action": "ADD",
-                                        "amount": "261.004"}, "done", "", at),
-        AuditEntry(2, 1, 42, "order", {"symbol": "PERP_ETH_USDC", "side": "BUY",
-                                       "quantity": "0.5"}, "failed", "-1101: <no> margin",
-                   at + 3600),
-    ]
-    lines = rendered(render.history(entries)).split("\n")
-    assert lines[1] == "15:03 05 Mar order ETH buy 0.5: failed — -1101: <no> margin"
-    assert lines[2] == "14:03 05 Mar margin ETH add 261.004: done"
-    assert render.history([]) == "No actions recorded in this chat yet."
 
 
 def test_user_error_gives_reason_and_usage():
@@ -247,7 +237,9 @@ def test_every_interpolated_string_is_escaped():
         render.cancel_all_done(2, EVIL),
         render.leverage_pair(LeveragePair(EVIL, 1, 2, 3)),
         render.leverage_set(LeverageSetting(EVIL, MarginMode.CROSS, 3)),
-        render.mode_set(EVIL, MarginMode.ISOLATED),
+        render.mode_set(DefaultMode(EVIL, MarginMode.ISOLATED, True)),
+        render.mode_show(DefaultMode(EVIL, MarginMode.CROSS, True)),
+        render.position_missing(EVIL, MarginMode.ISOLATED, MarginMode.CROSS),
         render.margin_hint(view_of(position, evil_market), MarginAction.ADD, D(5)),
         render.welcome("<paper>", "<acct&>", 1, True),
         render.status(StatusView("<x>", "<y>", False, "<z&>", None, None, 0, "<v>")),
