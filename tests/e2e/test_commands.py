@@ -277,8 +277,11 @@ async def test_history_lists_this_chats_actions_newest_first(desk: Desk) -> None
     await desk.open_position("/buy eth 0.5 isolated")
     lines = (await desk.say("/history 5")).text.splitlines()
     assert lines[0] == "Recent actions (UTC)"
-    assert lines[1].endswith("order ETH buy 0.5 isolated: done")
-    assert lines[2].endswith("leverage ETH 5 isolated: done")
+    order = desk.last_order()
+    assert lines[1].endswith(
+        f"✅ Buy 0.5000 ETH (isolated, market): filled 0.5000 at "
+        f"{money(order.average_executed_price)} · order #{order.order_id}")
+    assert lines[2].endswith("✅ Set ETH isolated leverage to 5x: done")
 
 
 async def test_position_close_button_draws_a_close_card(desk: Desk) -> None:
