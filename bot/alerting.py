@@ -222,5 +222,5 @@ def _card(event: AlertEvent, offer: TopupOffer | str | None, outcome: Outcome | 
         t.warning, t.critical,
         offer.suggestion if isinstance(offer, TopupOffer) else None,
         offer if isinstance(offer, str) else None,
-        opened=d.opened, previous=d.previous, outcome=outcome,
+        opened=d.opened, previous=d.previous, outcome=outcome, left=d.left,
     )

@@ -82,6 +82,7 @@ class Decision:
     silent: bool = False  # send without notification (a calm position's close)
     opened: bool = False  # ALERT about a position first seen inside the zone
     previous: Decimal | None = None  # DEEPENED: the distance of the last critical alert
+    left: Level = Level.NONE  # RECOVERED: the level it came out of (WARNING or CRITICAL)
 
 
 def evaluate(
@@ -322,14 +323,16 @@ def _recover_or_remind(
     rw = rules.read_since(state.extra)
     if rules.held(rw if state.level is Level.CRITICAL else state.rearm_since, now):
         back = replace(_calm(state), last_sent_at=now)
-        return back, [Decision(DecisionKind.RECOVERED, Level.NONE, obs.distance, state.episode)]
+        return back, [Decision(DecisionKind.RECOVERED, Level.NONE, obs.distance, state.episode,
+                               left=state.level)]
     if state.level is Level.CRITICAL and rw is None and rules.held(state.rearm_since, now):
         back = replace(
             _with_loud(state, None, None), level=Level.WARNING, entered_at=now,
             rearm_since=None, last_sent_at=now,
             next_reminder_at=_first_reminder(Level.WARNING, now),
         )  # fmt: skip
-        decision = Decision(DecisionKind.RECOVERED, Level.WARNING, obs.distance, state.episode)
+        decision = Decision(DecisionKind.RECOVERED, Level.WARNING, obs.distance, state.episode,
+                            left=Level.CRITICAL)
         return back, [decision]
     due = _reminder_due(state)
     if due is None or now < due:

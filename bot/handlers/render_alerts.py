@@ -50,6 +50,7 @@ class AlertCard:
     opened: bool = False  # an ALERT about a position first seen inside the zone
     previous: Decimal | None = None  # DEEPENED: the distance of the last critical alert
     outcome: Outcome | None = None  # LIQUIDATED / CLOSED: what the position came to
+    left: Level = Level.NONE  # RECOVERED: the level it came out of (NONE: not known)
 
     @property
     def name(self) -> str:
@@ -110,8 +111,7 @@ def _headline(card: AlertCard) -> str:
     if kind == DecisionKind.REMINDER:
         return f"🔁 <b>Still {card.level.name}</b> — {name} is {away} from liquidation"
     if kind == DecisionKind.RECOVERED:
-        still = {Level.WARNING: ", still inside the warning zone"}.get(card.level, "")
-        return f"✅ {name} is back to {away} from liquidation{still}"
+        return f"✅ {name} is back to {away} from liquidation: {_recovered(card)}"
     if kind == DecisionKind.LIQUIDATED:
         return f"❌ <b>LIQUIDATED</b> — {name} was taken over by the liquidation engine"
     if kind == DecisionKind.CLOSED:
@@ -120,6 +120,31 @@ def _headline(card: AlertCard) -> str:
         card.zone, "outside the alert zones" if card.distance is not None else "no liq price")
     when = f" · {utc_clock(card.at)}" if card.at is not None else ""
     return f"🔄 {name}: {away} from liquidation ({zone}){when}"
+
+
+def _recovered(card: AlertCard) -> str:
+    """Which zone it left (with that zone's level) and where the distance stands now, from the
+    same figures: never "back to 3 %" beside a level that distance does not match."""
+    warning, critical = level_pct(card.warning), level_pct(card.critical)
+    left = card.left
+    if left is Level.NONE:  # an older event: a recovery to WARNING can only come from CRITICAL
+        left = Level.CRITICAL if card.level is Level.WARNING else Level.NONE
+    if left is Level.CRITICAL and card.level is Level.NONE:
+        out = f"out of the critical ({critical}) and warning ({warning}) zones"
+    elif left is Level.CRITICAL:
+        out = f"out of the critical zone ({critical})"
+    elif left is Level.WARNING:
+        out = f"out of the warning zone ({warning})"
+    else:
+        out = f"out of the alert zones ({warning} / {critical})"
+    now = card.zone
+    if now is Level.CRITICAL:  # moved back in since: say so rather than contradict the figure
+        return f"{out}, but inside the critical zone ({critical}) again"
+    if now is Level.WARNING:
+        return f"{out}, still inside the warning zone ({warning})"
+    if card.level is Level.WARNING:  # left critical, already past the warning level too
+        return f"{out}, and above the warning level ({warning}) too"
+    return out
 
 
 def _numbers(card: AlertCard) -> str:

@@ -226,6 +226,19 @@ def test_critical_straight_to_none_with_one_recovered() -> None:
     assert run([(10, obs("0.1")), (70, obs("0.1"))], state=critical_at(0))[1] == [(70, BACK, NONE)]
 
 
+def test_a_recovery_names_the_level_it_left() -> None:
+    def left(steps: list[tuple[float, Observation]], state: PolicyState) -> list[Level]:
+        out: list[Level] = []
+        for t, o in steps:
+            state, decisions = evaluate(state, o, TH, t)
+            out += [d.left for d in decisions if d.kind is BACK]
+        return out
+
+    assert left([(10, obs("0.04")), (70, obs("0.04"))], critical_at(0)) == [CRIT]  # → warning
+    assert left([(10, obs("0.1")), (70, obs("0.1"))], critical_at(0)) == [CRIT]  # → none
+    assert left([(10, obs("0.1")), (70, obs("0.1"))], warning_at(0)) == [WARN]  # → none
+
+
 def test_critical_recovery_waits_for_a_running_warning_rearm_hold() -> None:
     steps = [(10, obs("0.04")), (40, obs("0.1")), (70, obs("0.1")), (100, obs("0.1"))]
     assert run(steps, state=critical_at(0))[1] == [(100, BACK, NONE)]

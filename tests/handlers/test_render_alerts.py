@@ -113,8 +113,8 @@ def test_no_line_when_no_topup_is_needed() -> None:
 @pytest.mark.parametrize(("kind", "level", "headline"), [
     (DecisionKind.REMINDER, Level.CRITICAL, "🔁 Still CRITICAL — ETH isolated long is 7.65 %"),
     (DecisionKind.RECOVERED, Level.NONE, "✅ ETH isolated long is back to 7.65 % from liquidation"),
-    (DecisionKind.RECOVERED, Level.WARNING, "back to 7.65 % from liquidation, still inside the "
-                                            "warning zone"),
+    (DecisionKind.RECOVERED, Level.WARNING, "back to 7.65 % from liquidation: out of the critical "
+                                            "zone (4 %), still inside the warning zone (8 %)"),
     (DecisionKind.DEEPENED, Level.CRITICAL, "🚨 CRITICAL, closer — ETH isolated long is 7.65 % "
                                             "from liquidation, was 20.00 %"),
     (DecisionKind.LIQUIDATED, Level.CRITICAL, "❌ LIQUIDATED — ETH isolated long was taken over"),
@@ -153,6 +153,31 @@ def test_a_close_gives_its_price_fees_and_says_when_it_is_an_estimate() -> None:
     shown = ra.alert_message([card(DecisionKind.CLOSED, Level.NONE, suggestion=None,
                                    outcome=guess)])
     assert row(shown, "close price") == "≈ 2,450.00" and "Estimated at the last mark" in shown
+
+
+@pytest.mark.parametrize(("level", "left", "mark", "says"), [
+    # warning 8 %, critical 4 %; the liq price is 2,262.58
+    (Level.NONE, Level.WARNING, "2500", "is back to 9.50 % from liquidation: out of the warning "
+                                        "zone (8 %)"),
+    (Level.NONE, Level.CRITICAL, "2500", "is back to 9.50 % from liquidation: out of the "
+                                         "critical (4 %) and warning (8 %) zones"),
+    (Level.WARNING, Level.CRITICAL, "2400", "is back to 5.73 % from liquidation: out of the "
+                                            "critical zone (4 %), still inside the warning zone "
+                                            "(8 %)"),
+    (Level.WARNING, Level.CRITICAL, "2480", "is back to 8.77 % from liquidation: out of the "
+                                            "critical zone (4 %), and above the warning level "
+                                            "(8 %) too"),
+    (Level.WARNING, Level.NONE, "2400", "out of the critical zone (4 %), still inside the warning"),
+    (Level.WARNING, Level.CRITICAL, "2330", "is back to 2.89 % from liquidation: out of the "
+                                            "critical zone (4 %), but inside the critical zone "
+                                            "(4 %) again"),
+])
+def test_a_recovery_says_the_level_it_left_and_agrees_with_its_distance(
+    level: Level, left: Level, mark: str, says: str,
+) -> None:
+    shown = rendered(ra.alert_message([card(DecisionKind.RECOVERED, level, mark, left=left,
+                                            suggestion=None)]))
+    assert says in shown.split("\n")[0]
 
 
 def test_short_position_and_unknown_market() -> None:
