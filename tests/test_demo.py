@@ -30,7 +30,7 @@ async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Pa
     assert "Mode: PAPER" in text and "Your Telegram user id: 4242" in text
     assert "holding                10,000.00" in text
     assert "[1] Confirm  [2] Cancel" in text  # buttons are numbered
-    assert "✅ Order 1 FILLED: bought 0.5 ETH" in text  # typing 1 pressed Confirm
+    assert "✅ Order 1 FILLED: bought 0.5000 ETH" in text  # typing 1 pressed Confirm
     assert "position_qty     LONG 0.5000" in text
     assert "without exponent notation" in text  # bad input answered, nothing sent
     assert "paper mark of PERP_ETH_USDC is now 2300" in text

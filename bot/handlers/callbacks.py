@@ -11,7 +11,8 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot.domain.models import MarginAction, MarginMode
+from bot.domain.models import MarginAction, MarginMode, MarketInfo
+from bot.errors import ExchangeError
 from bot.handlers import callbacks_alerts, cards, keyboards, render
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
@@ -61,11 +62,20 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
         return
     await c.answer("Working on it…")
     outcome = await approvals.run(claim.approval)
-    text = cards.outcome_text(outcome, card.text_html if card else "")
+    market = await _market_of(c, str(claim.approval.action.get("symbol", "")))
+    text = cards.outcome_text(outcome, card.text_html if card else "", market)
     if card is not None:
         await c.services.notifier.edit(c.chat_id, card.message_id, text)
     else:
         await c.send_now(text)
+
+
+async def _market_of(c: Ctx, symbol: str) -> MarketInfo | None:
+    """The symbol's rules (tick, step) for the result line; None if they cannot be read now."""
+    try:
+        return (await c.services.markets.all()).get(symbol)
+    except ExchangeError:
+        return None
 
 
 def _refused_params(approval: Approval | None, failure: ClaimFailure) -> dict[str, Any]:

@@ -125,7 +125,8 @@ def margin_card(
         f"{preposition} {esc(market.base)} isolated"
     )
     rows: list[Row] = [
-        *_before_after("margin", fmt.usdc(quote.position.margin), fmt.usdc(quote.margin_after)),
+        *_before_after("margin", fmt.usdc(quote.position.margin),
+                       fmt.usdc(quote.margin_after, quote.amount)),
         *_before_after("liq price", fmt.price(quote.liq_before, market),
                        fmt.price(quote.liq_after, market)),
         *_before_after("distance", fmt.pct(quote.distance_before), fmt.pct(quote.distance_after)),

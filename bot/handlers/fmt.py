@@ -1,8 +1,8 @@
 """Number formatting for replies, and the phone-width <pre> table. Pure, no Telegram.
 
-Rules: prices at the market's quote_tick decimals, quantities at its base_tick decimals;
-computed figures are display-rounded half-even, typed figures are shown exactly as typed
-(never rounded away); thousands separators everywhere; None is shown as "—".
+Rules: prices at the market's quote_tick decimals, quantities at its base_tick decimals, USDC
+to the cent; computed figures are display-rounded half-even, typed figures are shown exactly
+as typed (never rounded away); thousands separators everywhere; None is shown as "—".
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ DASH = "—"
 MINUS = "−"  # U+2212: a minus sign that does not wrap away from its digits
 TABLE_WIDTH = 40  # monospace columns a phone shows without wrapping
 USDC_PLACES = 2
-USDC_MAX_PLACES = 6  # USDC has 6 decimals on chain: nothing finer is meaningful
 _MIN_CELL = 4
 PRICE_DIGITS = 6  # significant digits of a price shown without its market
 PRICE_MAX_PLACES = 10
@@ -71,13 +70,18 @@ def qty(value: Decimal | None, market: MarketInfo | None = None) -> str:
     return grouped(value, decimals_of(market.base_tick)) if market else exact(value)
 
 
-def usdc(value: Decimal | None) -> str:
-    """A USDC amount at 2 decimals, more if it carries more significant digits (up to 6)."""
+def usdc(value: Decimal | None, typed: Decimal | None = None) -> str:
+    """A USDC figure the exchange reported or the bot computed, to the cent (half-even); to
+    as many places as `typed` carries when it is a sum with an amount the user typed (so
+    `251.50 + 261.004` reads `512.504`, not as if 261 had been typed)."""
     if value is None:
         return DASH
-    trimmed = value.normalize() if value.is_finite() else value
-    places = min(max(_places_of(trimmed), USDC_PLACES), USDC_MAX_PLACES)
-    return grouped(value, places)
+    return grouped(value, max(USDC_PLACES, _places_of(typed) if typed is not None else 0))
+
+
+def usdc_typed(value: Decimal | None) -> str:
+    """A USDC amount the user typed: at least 2 decimals, never cut (`261.004` stays)."""
+    return exact(value, USDC_PLACES)
 
 
 def usdc_est(value: Decimal | None) -> str:

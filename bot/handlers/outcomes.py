@@ -110,15 +110,16 @@ def _order_line(result: OrderResult, market: MarketInfo | None) -> str:
     base = esc(base_of(order.symbol))
     head = f"Order {order.order_id} {esc(order.status)}"
     done = order.executed_quantity
-    fill = (f"{_verb(order.side)} {fmt.exact(done)}"
-            f"{'' if done == order.quantity else f' of {fmt.exact(order.quantity)}'} {base} at "
+    size = fmt.qty(order.quantity, market)
+    fill = (f"{_verb(order.side)} {fmt.qty(done, market)}"
+            f"{'' if done == order.quantity else f' of {size}'} {base} at "
             f"{fmt.price(order.average_executed_price or order.price, market)}")
     if order.status == "FILLED":
         line = f"✅ {head}: {fill}"
     elif order.status == "NEW" and not done:
         where = "at market" if order.price is None else f"@ {fmt.price(order.price, market)}"
         line = (f"✅ Order {order.order_id} placed: {order.side.value} "
-                f"{fmt.exact(order.quantity)} {base} {where}, open")
+                f"{size} {base} {where}, open")
     elif order.status == "PARTIAL_FILLED":
         line = f"✅ {head}: {fill}; the rest is open"
     else:

@@ -54,7 +54,7 @@ def _override(o: SymbolOverride) -> str:
 
 
 def _cap(value: Decimal | None) -> str:
-    return "off" if value is None else f"{fmt.usdc(value)} USDC"
+    return "off" if value is None else f"{fmt.usdc_typed(value)} USDC"
 
 
 def overview(o: AlertOverview) -> str:
@@ -120,7 +120,7 @@ def limits(view: LimitsView, changed: bool = False) -> str:
     day = _cap(view.per_day)
     if view.per_day is not None and view.headroom is not None:
         day += (f" ({fmt.usdc(view.spent_24h)} used in the last 24 h, "
-                f"{fmt.usdc(view.headroom)} left)")
+                f"{fmt.usdc_max(view.headroom)} left)")
     return "\n".join([
         head,
         f"Per action: {_cap(view.per_action)}",

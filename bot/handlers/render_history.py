@@ -106,7 +106,7 @@ def _order(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
 
 
 def _margin(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
-    amount = f"{fmt.usdc(_dec(p.get('amount')))} USDC"
+    amount = f"{fmt.usdc_typed(_dec(p.get('amount')))} USDC"
     if str(p.get("action", "")).upper() == "ADD":
         text = f"add {amount} margin to {base} isolated"
     else:
@@ -154,7 +154,7 @@ def _snooze(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
 def _limits(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
     def cap(value: object) -> str:
         amount = _dec(value)
-        return "off" if amount is None else f"{fmt.usdc(amount)} USDC"
+        return "off" if amount is None else f"{fmt.usdc_typed(amount)} USDC"
 
     return f"Set top-up limits: per action {cap(p.get('per_action'))}, " \
            f"per day {cap(p.get('per_day'))}"
@@ -183,7 +183,7 @@ def _result(outcome: str, p: Mapping[str, Any], market: MarketInfo | None) -> st
         if _dec(p.get("mark_price")) is not None:
             parts.append(f"mark {fmt.price(_dec(p.get('mark_price')), market)}")
         if _dec(p.get("margin")) is not None:
-            parts.append(f"isolated margin was {fmt.usdc_est(_dec(p.get('margin')))} USDC")
+            parts.append(f"isolated margin was {fmt.usdc(_dec(p.get('margin')))} USDC")
         return ", ".join(parts)
     if outcome != "done":
         return None
@@ -198,7 +198,7 @@ def _result(outcome: str, p: Mapping[str, Any], market: MarketInfo | None) -> st
     if p.get("kind") == "order" and p.get("order_id") is not None:
         return f"placed · order #{p['order_id']}"
     if _dec(p.get("margin_after")) is not None:
-        return f"done, margin now {fmt.usdc_est(_dec(p.get('margin_after')))} USDC"
+        return f"done, margin now {fmt.usdc(_dec(p.get('margin_after')))} USDC"
     return None
 
 

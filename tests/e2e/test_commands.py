@@ -167,7 +167,7 @@ async def test_buy_market_card_shows_notional_and_fills(desk: Desk) -> None:
     assert done.message is not None and not done.message.buttons
     p = desk.position(ETH, ISO)
     assert p is not None and p.position_qty == Decimal("0.5")
-    assert desk.filled() + ": bought 0.5 ETH at 2,500.00" in done.message.text
+    assert desk.filled() + ": bought 0.5000 ETH at 2,500.00" in done.message.text
     assert f"est. liq {money(p.est_liq_price)}" in done.message.text
     # the card's estimate is the exchange's figure within a fee buffer's worth
     estimate = num(row(text, "est. liq").split("→")[1])
@@ -183,7 +183,7 @@ async def test_buy_limit_then_orders_and_its_cancel_button(desk: Desk) -> None:
     done = await desk.press(card, "Confirm")
     assert done.message is not None
     [order] = desk.open_orders()
-    assert f"✅ Order {order.order_id} placed: BUY 0.5 ETH @ 2,450.00, open" in done.message.text
+    assert f"✅ Order {order.order_id} placed: BUY 0.5000 ETH @ 2,450.00, open" in done.message.text
 
     listing = await desk.say("/orders")
     assert f"#{order.order_id} ETH BUY 0.5000 @ 2,450.00 · " in listing.text

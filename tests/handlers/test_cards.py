@@ -165,7 +165,7 @@ def test_executed_order_replaces_the_expiry_with_the_fill():
     assert shown.startswith(rendered(CARD).removesuffix("Valid 60 s.").rstrip())
     assert "Valid 60 s." not in shown
     assert shown.endswith(
-        "✅ Order 123 FILLED: bought 0.5 ETH at 2,501.20. Position now: LONG 0.5000 ETH, "
+        "✅ Order 123 FILLED: bought 0.5000 ETH at 2,501.20. Position now: LONG 0.5000 ETH, "
         "est. liq 2,262.58 (7.65 % away)."
     )
 
@@ -174,14 +174,14 @@ def test_executed_order_replaces_the_expiry_with_the_fill():
     ("outcome", "line"),
     [
         (_filled("PARTIAL_FILLED", D("0.2")),
-         "bought 0.2 of 0.5 ETH at 2,501.20; the rest is open"),
-        (_filled("NEW", D(0), None, False), "✅ Order 123 placed: BUY 0.5 ETH at market, open."),
+         "bought 0.2000 of 0.5000 ETH at 2,501.20; the rest is open"),
+        (_filled("NEW", D(0), None, False), "✅ Order 123 placed: BUY 0.5000 ETH at market, open."),
         (_filled("CANCELLED", D(0), None, False), "⚠️ Order 123 CANCELLED: nothing filled."),
         (PressOutcome(None, order=OrderResult(None, "md<x>", None)), "client id md<x>"),
     ],
 )
 def test_other_order_states(outcome, line):
-    assert line in rendered(cards.outcome_text(outcome, CARD))
+    assert line in rendered(cards.outcome_text(outcome, CARD, ETH))
 
 
 def _margin_outcome(applied=True, reconciled=False, amount="261"):

@@ -56,12 +56,14 @@ def test_exact_pads_but_never_cuts():
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"),
-    [("261", "261.00"), ("251.5", "251.50"), ("261.004", "261.004"),
-     ("9748.123456", "9,748.123456"), ("0", "0.00"), ("-12.5", "-12.50")],
+    ("value", "shown", "typed"),
+    [("261", "261.00", "261.00"), ("251.5", "251.50", "251.50"),
+     ("261.004", "261.00", "261.004"), ("9748.123456", "9,748.12", "9,748.123456"),
+     ("0", "0.00", "0.00"), ("-12.5", "-12.50", "-12.50"), ("0.125", "0.12", "0.125")],
 )
-def test_usdc_has_two_decimals_unless_it_carries_more(value, shown):
+def test_usdc_is_to_the_cent_and_a_typed_amount_is_never_cut(value, shown, typed):
     assert fmt.usdc(D(value)) == shown
+    assert fmt.usdc_typed(D(value)) == typed
 
 
 def test_usdc_estimates_and_maxima_round_to_cents():
@@ -82,8 +84,8 @@ def test_percent_sign_leverage_and_side():
 
 
 def test_none_is_a_dash_everywhere():
-    for f in (fmt.price, fmt.qty, fmt.exact, fmt.usdc, fmt.usdc_est, fmt.usdc_max, fmt.pct,
-              fmt.pnl, fmt.plain):
+    for f in (fmt.price, fmt.qty, fmt.exact, fmt.usdc, fmt.usdc_typed, fmt.usdc_est,
+              fmt.usdc_max, fmt.pct, fmt.pnl, fmt.plain):
         assert f(None) == "—"
     assert fmt.leverage(None) == "—"
 

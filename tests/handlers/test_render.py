@@ -121,7 +121,7 @@ def test_balance_lists_isolated_figures():
         "frozen                     12.50",
         "free collateral         9,610.75",
         "isolated margin           251.50",
-        "isolated order frozen    125.754",
+        "isolated order frozen     125.75",  # to the cent, like every USDC figure
         "total collateral        9,949.50",
     ]
 
