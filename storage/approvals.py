@@ -172,6 +172,14 @@ class ApprovalStore:
         )
         return [_to_approval(r) for r in rows]
 
+    def stale(self, now: float) -> list[Approval]:
+        """Pending approvals past their expiry (no press can claim or cancel them any more)."""
+        rows = self._db.query(
+            "SELECT * FROM approvals WHERE state = 'pending' AND expires_at <= ?"
+            " ORDER BY expires_at", [now],
+        )
+        return [_to_approval(r) for r in rows]
+
     def expire_stale(self, now: float) -> int:
         """Mark every pending approval past its expiry as expired; return how many."""
         cursor = self._db.execute(

@@ -208,7 +208,7 @@ class ApprovalService:
         At start-up every `executing` row is an interrupted press; while running, only
         `unknown` rows are settled, because `executing` ones are being pressed right now.
         """
-        self._store.expire_stale(self._clock.time())
+        self._expire_stale()
         settled: list[tuple[Approval, str]] = []
         for approval in self._store.list_unsettled():
             if not at_startup and approval.state != "unknown":
@@ -231,6 +231,15 @@ class ApprovalService:
                                approval.action, f"settled:{state}", text, self._clock.time())
             settled.append((approval, text))
         return settled
+
+    def _expire_stale(self) -> None:
+        """End cards whose time ran out unpressed; each is recorded for /history."""
+        now = self._clock.time()
+        stale = self._store.stale(now)
+        self._store.expire_stale(now)
+        for a in stale:
+            self._audit.record(a.chat_id, a.user_id, a.kind, a.action, "expired", "",
+                               a.expires_at)
 
     async def _settle_one(self, approval: Approval, *, at_startup: bool) -> tuple[str, str]:
         """(state, what we learned); state "unknown" means: ask again at the next round."""

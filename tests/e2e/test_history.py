@@ -56,3 +56,14 @@ async def test_a_press_by_someone_else_is_recorded_in_words(desk: Desk) -> None:
     assert desk.exchange.writes == []
     # another chat's history does not show it
     assert (await desk.say("/history", user=ALICE)).text == "No actions recorded in this chat yet."
+
+
+async def test_a_card_left_to_expire_is_recorded_once_it_expires(desk: Desk) -> None:
+    card = await desk.say("/buy eth 0.3 2400")
+    assert card.button("Confirm")
+    desk.clock.advance(61)
+    await desk.restart()  # start-up settles what is due, as the 30 s round does while running
+    lines = (await desk.say("/history")).text.splitlines()
+    assert lines[1].endswith("⌛ Buy 0.3000 ETH (isolated, limit 2,400.00): expired unpressed; "
+                             "nothing was sent")
+    assert len(lines) == 2 and desk.exchange.writes == []

@@ -76,7 +76,9 @@ def test_cancel_then_claim_says_cancelled(store):
 def test_expire_stale_marks_only_pending_past_expiry(store):
     old, fresh, used = make(store, ttl=60), make(store, ttl=600), make(store, ttl=60)
     store.claim(used.token, USER, CHAT, now=T0)
+    assert [a.token for a in store.stale(now=T0 + 60)] == [old.token]
     assert store.expire_stale(now=T0 + 60) == 1
+    assert store.stale(now=T0 + 60) == []
     assert store.get(old.token).state == "expired"
     assert store.get(fresh.token).state == "pending"
     assert store.get(used.token).state == "executing"
