@@ -172,8 +172,7 @@ def _record_liquidations(services: Services, chat_id: int, alerts: Sequence[Aler
         p = e.position
         params = {"symbol": p.symbol, "margin_mode": p.margin_mode.value,
                   "position_qty": str(p.position_qty), "margin": str(p.margin),
-                  "liq_price": None if e.liq is None else str(e.liq),
-                  "mark_price": None if e.mark is None else str(e.mark)}
+                  "liq_price": None if e.liq is None else str(e.liq)}
         services.audit.record(chat_id, None, "liquidation", params, "liquidated", "",
                               services.clock.time())
 

@@ -180,8 +180,6 @@ def _result(outcome: str, p: Mapping[str, Any], market: MarketInfo | None) -> st
         parts = ["liquidated"]
         if _dec(p.get("liq_price")) is not None:
             parts.append(f"liq price {fmt.price(_dec(p.get('liq_price')), market)}")
-        if _dec(p.get("mark_price")) is not None:
-            parts.append(f"mark {fmt.price(_dec(p.get('mark_price')), market)}")
         if _dec(p.get("margin")) is not None:
             parts.append(f"isolated margin was {fmt.usdc(_dec(p.get('margin')))} USDC")
         return ", ".join(parts)

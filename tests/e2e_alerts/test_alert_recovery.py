@@ -1,11 +1,13 @@
 """A recovery message names the zone the position left, with that zone's level, and says where
-its distance stands now — from the same figures, so the text never contradicts the level."""
+its distance stands now — from the same figures, so the text never contradicts the level; a
+liquidation is kept in /history with its liquidation price and margin."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
 
+from tests.e2e.harness import money
 from tests.e2e_alerts.harness import ALICE, ETH, AlertDesk, kind_of
 
 D = Decimal
@@ -51,3 +53,21 @@ async def test_warning_back_to_none_names_the_warning_level(tmp_path: Path) -> N
         assert recovered[0].text.splitlines()[0] == (
             "✅ ETH isolated long is back to 7.00 % from liquidation: out of the warning zone "
             "(5 %)")
+
+
+async def test_a_liquidation_is_in_history_with_its_price_and_margin(tmp_path: Path) -> None:
+    async with AlertDesk.open(tmp_path) as desk:
+        await desk.begin()
+        await desk.open_position("/buy eth 1 isolated")
+        before = desk.position(ETH)
+        assert before is not None
+        since = desk.emulator.mark()
+        await desk.move(ETH, desk.price_at(ETH, D("0.02")))
+        await desk.next_alert(ALICE, "critical", since=since)
+        liq = desk.liq(ETH)
+        await desk.move(ETH, liq - 5, seen=False)  # through the liquidation price
+        await desk.next_alert(ALICE, "liquidated", since=since)
+        line = (await desk.say("/history 1")).text.splitlines()[1]
+        assert line.endswith(f"💥 ETH isolated long 1.0000: liquidated, liq price {money(liq)}, "
+                             f"isolated margin was {money(before.margin)} USDC")
+        assert "liquidated:" not in line and "LIQUIDATED" not in line

@@ -79,10 +79,10 @@ def test_margin_topup_and_settled_outcomes() -> None:
 
 def test_a_liquidation_with_its_price_mark_and_margin() -> None:
     liq = {"symbol": "PERP_BTC_USDC", "margin_mode": "ISOLATED", "position_qty": "-0.5",
-           "margin": "3000.456", "liq_price": "66012.34", "mark_price": "66013.0"}
+           "margin": "3000.456", "liq_price": "66012.34"}
     assert line("liquidation", liq, "liquidated") == (
-        "💥 BTC isolated short 0.50000: liquidated, liq price 66,012.3, mark 66,013.0, "
-        "isolated margin was 3,000.46 USDC")
+        "💥 BTC isolated short 0.50000: liquidated, liq price 66,012.3, isolated margin was "
+        "3,000.46 USDC")
 
 
 def test_settings_commands_read_as_sentences() -> None:
