@@ -84,6 +84,13 @@ def usdc_typed(value: Decimal | None) -> str:
     return exact(value, USDC_PLACES)
 
 
+def usdc_label(value: Decimal | None) -> str:
+    """A USDC amount on a button: whole amounts bare (`Add 261 USDC`), else to the cent."""
+    if value is None or not value.is_finite():
+        return DASH
+    return grouped(value, 0 if value == value.to_integral_value() else USDC_PLACES)
+
+
 def usdc_est(value: Decimal | None) -> str:
     """A computed USDC estimate (notional, margin an order locks) rounded to cents."""
     return DASH if value is None else grouped(value, USDC_PLACES)

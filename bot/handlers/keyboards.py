@@ -140,7 +140,8 @@ def alert_actions(
     """`Add N USDC` (when a top-up is offered) · `Snooze 1h` · `Refresh` under an alert."""
     rows = []
     if token is not None and amount is not None:
-        rows.append([_button(f"Add {fmt.plain(amount)} USDC", CallbackData(APPROVE, token=token))])
+        label = f"Add {fmt.usdc_label(amount)} USDC"
+        rows.append([_button(label, CallbackData(APPROVE, token=token))])
     rows.append([
         _button(f"Snooze {_duration(snooze_seconds)}",
                 CallbackData(SNOOZE, symbol=symbol, seconds=snooze_seconds)),

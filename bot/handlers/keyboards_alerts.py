@@ -43,7 +43,7 @@ def alert_keyboard(entries: Sequence[AlertButtons]) -> InlineKeyboardMarkup | No
     for e in entries:
         base = base_of(e.symbol)
         if e.token is not None and e.amount is not None:
-            rows.append([_button(f"Add {fmt.plain(e.amount)} USDC · {base}",
+            rows.append([_button(f"Add {fmt.usdc_label(e.amount)} USDC · {base}",
                                  CallbackData(APPROVE, token=e.token))])
         rows.append([
             _button(f"Snooze 1h · {base}",

@@ -66,6 +66,11 @@ def test_usdc_is_to_the_cent_and_a_typed_amount_is_never_cut(value, shown, typed
     assert fmt.usdc_typed(D(value)) == typed
 
 
+def test_a_button_amount_is_bare_when_whole_else_to_the_cent():
+    assert [fmt.usdc_label(D(v)) for v in ("261.00", "1234.5", "57.23", "0.1")] == [
+        "261", "1,234.50", "57.23", "0.10"]
+
+
 def test_usdc_estimates_and_maxima_round_to_cents():
     assert fmt.usdc_est(D("75.486216")) == "75.49"
     assert fmt.usdc_max(D("100.009")) == "100.00"  # a maximum is never shown above itself
@@ -84,7 +89,7 @@ def test_percent_sign_leverage_and_side():
 
 
 def test_none_is_a_dash_everywhere():
-    for f in (fmt.price, fmt.qty, fmt.exact, fmt.usdc, fmt.usdc_typed, fmt.usdc_est,
+    for f in (fmt.price, fmt.qty, fmt.exact, fmt.usdc, fmt.usdc_typed, fmt.usdc_label, fmt.usdc_est,
               fmt.usdc_max, fmt.pct, fmt.pnl, fmt.plain):
         assert f(None) == "—"
     assert fmt.leverage(None) == "—"

@@ -53,7 +53,7 @@ def test_alert_actions_offer_a_top_up_only_with_a_token():
     without = _labels_and_data(kb.alert_actions(None, None, "PERP_ETH_USDC", 900))
     assert without == [("Snooze 15m", "sz:PERP_ETH_USDC:900"), ("Refresh", "ar:PERP_ETH_USDC")]
     assert _buttons(kb.alert_actions(TOKEN, D("1234.5"), "PERP_ETH_USDC"))[0].text == \
-        "Add 1,234.5 USDC"
+        "Add 1,234.50 USDC"  # to the cent, like the line it stands for
 
 
 def test_every_keyboard_fits_telegram_for_the_longest_symbol():
