@@ -17,6 +17,7 @@ SCRIPT = """/start
 /position eth
 /sell eth 1e3
 !price eth 2300
+/mode eth
 /history
 """
 
@@ -34,7 +35,8 @@ async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Pa
     assert "position_qty     LONG 0.5000" in text
     assert "without exponent notation" in text  # bad input answered, nothing sent
     assert "paper mark of PERP_ETH_USDC is now 2300" in text
-    assert "order ETH buy 0.5 isolated: done" in text
+    assert "ETH default margin mode: isolated (the desk's default" in text
+    assert "✅ Buy 0.5000 ETH (isolated, market): filled 0.5000 at " in text
     # every input line was echoed as the user's message, in order
     said = [line[5:] for line in text.splitlines() if line.startswith("you> ")]
     assert said == SCRIPT.strip().splitlines()
