@@ -142,7 +142,6 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
     # Critical first: a grouped message is read (and previewed) from the top.
     alerts = sorted(_latest_per_position([e for e in events if isinstance(e, AlertEvent)]),
                     key=lambda e: not e.urgent)  # fmt: skip
-    _record_liquidations(services, chat_id, alerts)
     priority = priority_of(alerts)
     if not alerts or (priority is Priority.INFO and not chat.info_notes):
         return  # the chat turned informational notes off (liquidations are never INFO)
@@ -150,6 +149,7 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
     user = chat.user_id if chat.user_id in allowed else None
     offers = await asyncio.gather(*(_offer(services, chat_id, user, e) for e in alerts))
     outcomes = await asyncio.gather(*(_outcome(services, e) for e in alerts))
+    _record_liquidations(services, chat_id, alerts, outcomes)
     cards = [_card(e, o, r) for e, o, r in zip(alerts, offers, outcomes, strict=True)]
     buttons = [AlertButtons(e.position.symbol, o.token if isinstance(o, TopupOffer) else None,
                             o.amount if isinstance(o, TopupOffer) else None)
@@ -164,15 +164,25 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
     )
 
 
-def _record_liquidations(services: Services, chat_id: int, alerts: Sequence[AlertEvent]) -> None:
+def _record_liquidations(
+    services: Services, chat_id: int, alerts: Sequence[AlertEvent],
+    outcomes: Sequence[Outcome | None],
+) -> None:
     """Each liquidation goes into the chat's audit log, so /history shows it with its figures."""
-    for e in alerts:
+    for e, outcome in zip(alerts, outcomes, strict=True):
         if e.decision.kind is not DecisionKind.LIQUIDATED:
             continue
         p = e.position
-        params = {"symbol": p.symbol, "margin_mode": p.margin_mode.value,
-                  "position_qty": str(p.position_qty), "margin": str(p.margin),
-                  "liq_price": None if e.liq is None else str(e.liq)}
+        params: dict[str, str | None] = {
+            "symbol": p.symbol, "margin_mode": p.margin_mode.value,
+            "position_qty": str(p.position_qty), "margin": str(p.margin),
+            "liq_price": None if e.liq is None else str(e.liq),
+        }
+        if outcome is not None:
+            params |= {k: None if v is None else str(v) for k, v in (
+                ("price", outcome.price), ("margin_lost", outcome.margin_lost),
+                ("realized_pnl", outcome.realized_pnl))}
+            params["estimated"] = "yes" if outcome.estimated else None
         services.audit.record(chat_id, None, "liquidation", params, "liquidated", "",
                               services.clock.time())
 

@@ -177,12 +177,7 @@ _DESCRIBE = {
 def _result(outcome: str, p: Mapping[str, Any], market: MarketInfo | None) -> str | None:
     """The figures behind a `done` outcome (fill, margin after, liquidation price), if known."""
     if outcome == "liquidated":
-        parts = ["liquidated"]
-        if _dec(p.get("liq_price")) is not None:
-            parts.append(f"liq price {fmt.price(_dec(p.get('liq_price')), market)}")
-        if _dec(p.get("margin")) is not None:
-            parts.append(f"isolated margin was {fmt.usdc(_dec(p.get('margin')))} USDC")
-        return ", ".join(parts)
+        return _liquidated(p, market)
     if outcome != "done":
         return None
     status = str(p.get("status") or "")
@@ -198,6 +193,24 @@ def _result(outcome: str, p: Mapping[str, Any], market: MarketInfo | None) -> st
     if _dec(p.get("margin_after")) is not None:
         return f"done, margin now {fmt.usdc(_dec(p.get('margin_after')))} USDC"
     return None
+
+
+def _liquidated(p: Mapping[str, Any], market: MarketInfo | None) -> str:
+    """`liquidated at 2,262.58, margin lost 251.50 USDC, realized PnL −237.42 USDC`."""
+    price, liq = _dec(p.get("price")), _dec(p.get("liq_price"))
+    about = "≈ " if p.get("estimated") else ""
+    parts = [f"liquidated at {about}{fmt.price(price, market)}" if price is not None
+             else f"liquidated, liq price {fmt.price(liq, market)}" if liq is not None
+             else "liquidated"]
+    lost = _dec(p.get("margin_lost"))
+    if lost is not None:
+        parts.append(f"margin lost {fmt.usdc(lost)} USDC")
+    elif _dec(p.get("margin")) is not None:
+        parts.append(f"isolated margin was {fmt.usdc(_dec(p.get('margin')))} USDC")
+    pnl = _dec(p.get("realized_pnl"))
+    if pnl is not None:
+        parts.append(f"realized PnL {fmt.pnl(pnl)} USDC")
+    return ", ".join(parts)
 
 
 def _qty(value: object, market: MarketInfo | None) -> str:

@@ -1,13 +1,13 @@
 """A recovery message names the zone the position left, with that zone's level, and says where
 its distance stands now — from the same figures, so the text never contradicts the level; a
-liquidation is kept in /history with its liquidation price and margin."""
+liquidation is kept in /history with the figures of its message."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
 
-from tests.e2e.harness import money
+from tests.e2e.harness import money, row
 from tests.e2e_alerts.harness import ALICE, ETH, AlertDesk, kind_of
 
 D = Decimal
@@ -55,7 +55,7 @@ async def test_warning_back_to_none_names_the_warning_level(tmp_path: Path) -> N
             "(5 %)")
 
 
-async def test_a_liquidation_is_in_history_with_its_price_and_margin(tmp_path: Path) -> None:
+async def test_a_liquidation_is_in_history_with_the_figures_of_its_message(tmp_path: Path) -> None:
     async with AlertDesk.open(tmp_path) as desk:
         await desk.begin()
         await desk.open_position("/buy eth 1 isolated")
@@ -66,8 +66,11 @@ async def test_a_liquidation_is_in_history_with_its_price_and_margin(tmp_path: P
         await desk.next_alert(ALICE, "critical", since=since)
         liq = desk.liq(ETH)
         await desk.move(ETH, liq - 5, seen=False)  # through the liquidation price
-        await desk.next_alert(ALICE, "liquidated", since=since)
+        message = (await desk.next_alert(ALICE, "liquidated", since=since)).text
         line = (await desk.say("/history 1")).text.splitlines()[1]
-        assert line.endswith(f"💥 ETH isolated long 1.0000: liquidated, liq price {money(liq)}, "
-                             f"isolated margin was {money(before.margin)} USDC")
+        # the same figures as the liquidation message, in words
+        assert line.endswith(
+            f"💥 ETH isolated long 1.0000: liquidated at {row(message, 'liq price')}, margin lost "
+            f"{row(message, 'margin lost')}, realized PnL {row(message, 'realized PnL')}")
+        assert row(message, "margin lost") == f"{money(before.margin)} USDC"
         assert "liquidated:" not in line and "LIQUIDATED" not in line

@@ -77,7 +77,19 @@ def test_margin_topup_and_settled_outcomes() -> None:
         "✖️ Reduce ETH isolated margin by 10.00 USDC: cancelled; nothing was sent")
 
 
-def test_a_liquidation_with_its_price_mark_and_margin() -> None:
+def test_a_liquidation_with_its_price_the_margin_lost_and_the_pnl() -> None:
+    liq = {"symbol": "PERP_ETH_USDC", "margin_mode": "ISOLATED", "position_qty": "1",
+           "margin": "251.5", "liq_price": "2262.575", "price": "2262.58",
+           "margin_lost": "251.5", "realized_pnl": "-237.424", "estimated": None}
+    assert line("liquidation", liq, "liquidated") == (
+        "💥 ETH isolated long 1.0000: liquidated at 2,262.58, margin lost 251.50 USDC, "
+        "realized PnL −237.42 USDC")
+    guess = liq | {"estimated": "yes", "realized_pnl": None}
+    assert "liquidated at ≈ 2,262.58, margin lost 251.50 USDC" in line("liquidation", guess,
+                                                                       "liquidated")
+
+
+def test_a_liquidation_without_its_outcome_gives_the_liq_price_and_margin() -> None:
     liq = {"symbol": "PERP_BTC_USDC", "margin_mode": "ISOLATED", "position_qty": "-0.5",
            "margin": "3000.456", "liq_price": "66012.34"}
     assert line("liquidation", liq, "liquidated") == (
