@@ -11,8 +11,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot.domain.models import MarginAction, MarginMode, MarketInfo
-from bot.errors import ExchangeError
+from bot.domain.models import MarginAction, MarginMode
 from bot.handlers import callbacks_alerts, cards, keyboards, render
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
@@ -62,20 +61,12 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
         return
     await c.answer("Working on it…")
     outcome = await approvals.run(claim.approval)
-    market = await _market_of(c, str(claim.approval.action.get("symbol", "")))
+    market = await c.market_of(str(claim.approval.action.get("symbol", "")))
     text = cards.outcome_text(outcome, card.text_html if card else "", market)
     if card is not None:
         await c.services.notifier.edit(c.chat_id, card.message_id, text)
     else:
         await c.send_now(text)
-
-
-async def _market_of(c: Ctx, symbol: str) -> MarketInfo | None:
-    """The symbol's rules (tick, step) for the result line; None if they cannot be read now."""
-    try:
-        return (await c.services.markets.all()).get(symbol)
-    except ExchangeError:
-        return None
 
 
 def _refused_params(approval: Approval | None, failure: ClaimFailure) -> dict[str, Any]:
@@ -149,7 +140,7 @@ async def _cancel_order(c: Ctx, press: CallbackData) -> None:
     await c.answer()
     order = await c.services.trading.cancel(press.order_id)
     c.audit("cancel", {"order_id": press.order_id, "symbol": order.symbol}, "done")
-    await c.reply(render.cancel_done(order))
+    await c.reply(render.cancel_done(order, await c.market_of(order.symbol)))
 
 
 _ROUTES = {

@@ -65,7 +65,7 @@ async def close(c: Ctx, cmd: Close) -> None:
 async def cancel(c: Ctx, cmd: Cancel) -> None:
     order = await c.services.trading.cancel(cmd.order_id)
     c.audit("cancel", {"order_id": cmd.order_id, "symbol": order.symbol}, "done")
-    await c.reply(render.cancel_done(order))
+    await c.reply(render.cancel_done(order, await c.market_of(order.symbol)))
 
 
 async def cancel_all(c: Ctx, cmd: CancelAll) -> None:

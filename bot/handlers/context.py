@@ -11,6 +11,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
+from bot.domain.models import MarketInfo
+from bot.errors import ExchangeError
 from bot.services.approvals import ApprovalService
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
@@ -95,6 +97,14 @@ class Ctx:
         return await self.services.notifier.send(
             self.chat_id, html, priority=Priority.CRITICAL, keyboard=keyboard
         )
+
+    async def market_of(self, symbol: str) -> MarketInfo | None:
+        """A symbol's rules (tick, step) for a reply about something already done; None when
+        they cannot be read now (the reply then falls back, it never fails for this)."""
+        try:
+            return (await self.services.markets.all()).get(symbol)
+        except ExchangeError:
+            return None
 
     def audit(self, command: str, params: dict[str, Any], outcome: str, detail: str = "") -> None:
         self.services.audit.record(

@@ -43,3 +43,10 @@ async def test_every_balance_figure_is_to_the_cent(desk: Desk) -> None:
     text = (await desk.say("/balance")).text
     for label in ("holding", "frozen", "free collateral", "isolated margin", "total collateral"):
         assert re.fullmatch(r"[0-9,]+\.[0-9]{2}", row(text, label)), (label, text)
+
+
+async def test_a_cancelled_btc_order_reads_at_the_btc_tick_and_step(desk: Desk) -> None:
+    await desk.open_position("/buy btc 0.01 59000")  # rests below the mark
+    (order,) = desk.open_orders()
+    reply = (await desk.say(f"/cancel {order.order_id}")).text
+    assert reply == f"✅ Cancelled #{order.order_id} BTC BUY 0.01000 @ 59,000.0 · isolated"
