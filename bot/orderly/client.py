@@ -68,8 +68,16 @@ class OrderlyClient:
     async def _get(self, path: str, params: Params = (), *, private: bool = True) -> Any:
         return (await self._session.request("GET", path, params=params, private=private)).data
 
-    async def _send(self, method: str, path: str, body: Any = None, params: Params = ()) -> Any:
-        return (await self._session.request(method, path, params=params, body=body)).data
+    def server_now_ms(self) -> int:
+        """Exchange time now (local clock corrected by the last observed offset), in ms."""
+        return self._session.server_now_ms()
+
+    async def _send(
+        self, method: str, path: str, body: Any = None, params: Params = (),
+        timestamp_ms: int | None = None,
+    ) -> Any:
+        return (await self._session.request(method, path, params=params, body=body,
+                                            timestamp_ms=timestamp_ms)).data
 
     # public ---------------------------------------------------------------------------------
 
@@ -165,8 +173,13 @@ class OrderlyClient:
 
     # orders ---------------------------------------------------------------------------------
 
-    async def create_order(self, req: m.OrderRequest) -> m.OrderAck:
-        """Place one order; margin_mode and reduce_only are always sent explicitly."""
+    async def create_order(
+        self, req: m.OrderRequest, *, timestamp_ms: int | None = None
+    ) -> m.OrderAck:
+        """Place one order; margin_mode and reduce_only are always sent explicitly.
+
+        `timestamp_ms` is the orderly-timestamp to sign (default: now), see RestSession.request.
+        """
         if req.quantity <= 0:
             raise UserInputError(f"order quantity must be positive, not {req.quantity}")
         body: dict[str, Any] = {
@@ -181,7 +194,7 @@ class OrderlyClient:
         body["reduce_only"] = req.reduce_only
         if req.client_order_id:
             body["client_order_id"] = req.client_order_id
-        data = await self._send("POST", "/v1/order", body)
+        data = await self._send("POST", "/v1/order", body, timestamp_ms=timestamp_ms)
         return parse_one(wire.OrderAckData, data, write=("POST", "/v1/order"))
 
     async def edit_order(
@@ -246,13 +259,14 @@ class OrderlyClient:
     # margin and positions -------------------------------------------------------------------
 
     async def adjust_position_margin(
-        self, symbol: str, amount: Decimal, action: m.MarginAction
+        self, symbol: str, amount: Decimal, action: m.MarginAction, *,
+        timestamp_ms: int | None = None,
     ) -> None:
         """Add or reduce an isolated position's margin (`amount` goes out as a string)."""
         if amount <= 0:
             raise UserInputError(f"margin amount must be positive, not {amount}")
         body = {"symbol": symbol, "amount": jsoncodec.plain(amount), "type": action.value}
-        await self._send("POST", "/v1/position_margin", body)
+        await self._send("POST", "/v1/position_margin", body, timestamp_ms=timestamp_ms)
 
     async def get_positions(self) -> m.PositionsSnapshot:
         """Account totals and every open position (closed rows with qty 0 are dropped)."""

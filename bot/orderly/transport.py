@@ -132,15 +132,21 @@ class RestSession:
         params: Params = (),
         body: dict[str, object] | None = None,
         private: bool = True,
+        timestamp_ms: int | None = None,
     ) -> wire.Envelope:
-        """Send one request (reads retried) and return its success envelope or raise."""
+        """Send one request (reads retried) and return its success envelope or raise.
+
+        A write may carry the `orderly-timestamp` to sign (`timestamp_ms`, exchange time), so the
+        caller can record it before sending: it bounds how long the request can still land.
+        """
         method = method.upper()
         if private and self._signer is None:
             raise ConfigError(f"{method} {path} needs an Orderly key; set ORDERLY_KEY/SECRET")
         target = path_with_query(path, params)
         text = "" if body is None else jsoncodec.dumps(body)  # serialised once, signed as sent
         if method != "GET":
-            return await self._attempt(method, target, text, private, write=True)
+            return await self._attempt(method, target, text, private, write=True,
+                                       timestamp_ms=timestamp_ms)  # fmt: skip
         attempt = 0
         while True:
             try:
@@ -161,13 +167,15 @@ class RestSession:
         return cap / 2 + self._rng.uniform(0, cap / 2)  # jitter spreads retries of many chats
 
     async def _attempt(
-        self, method: str, target: str, text: str, private: bool, *, write: bool
+        self, method: str, target: str, text: str, private: bool, *, write: bool,
+        timestamp_ms: int | None = None,
     ) -> wire.Envelope:
         await self.pacer.pace(method, target)
         signed_path = self._prefix + target
         headers: dict[str, str] = {}
         if private and self._signer is not None:  # built fresh per request, never shared
-            headers = self._signer.headers(self.server_now_ms(), method, signed_path, text)
+            stamp = self.server_now_ms() if timestamp_ms is None else timestamp_ms
+            headers = self._signer.headers(stamp, method, signed_path, text)
         try:
             response = await self._http.request(
                 method, self._base + target, content=text.encode() or None, headers=headers

@@ -47,6 +47,20 @@ async def test_signed_bytes_are_the_sent_bytes(client: OrderlyClient, exchange: 
     assert ack.order_id == 13 and ack.quantity == Decimal("0.01")
 
 
+async def test_a_write_is_signed_with_the_timestamp_the_caller_recorded(
+    client: OrderlyClient, exchange: FakeExchange
+):
+    # The caller records the timestamp before sending: it bounds how long the request can land.
+    exchange.replies = [exchange.ok()]
+    stamp = client.server_now_ms() - 1234
+    await client.adjust_position_margin(ETH, Decimal(5), MarginAction.ADD, timestamp_ms=stamp)
+    exchange.replies = [exchange.ok(ACK)]
+    req = OrderRequest(ETH, Side.BUY, OrderType.MARKET, Decimal("0.01"), MarginMode.ISOLATED)
+    await client.create_order(req, timestamp_ms=stamp + 1)
+    sent = [int(r.headers["orderly-timestamp"]) for r in exchange.requests]
+    assert sent == [stamp, stamp + 1]  # the signature (checked by the fake) covers them
+
+
 async def test_query_is_signed_as_sent_and_margin_mode_always_sent(
     client: OrderlyClient, exchange: FakeExchange
 ):
