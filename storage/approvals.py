@@ -59,6 +59,8 @@ class Approval:
     intent_at: float | None = None
     detail: dict[str, Any] | None = None
     finished_at: float | None = None
+    sent_ts_ms: int | None = None  # the orderly-timestamp the request was signed with
+    lands_by: float | None = None  # after this (epoch s) the request can no longer apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +143,17 @@ class ApprovalStore:
             return ClaimResult(approval)
         return ClaimResult(approval, _explain(approval, user_id, chat_id, now))
 
-    def mark_intent(self, token: str, payload: dict[str, Any], now: float) -> None:
-        """Record what is about to be sent to the exchange, before sending it."""
+    def mark_intent(
+        self, token: str, payload: dict[str, Any], now: float, *,
+        sent_ts_ms: int | None = None, lands_by: float | None = None,
+    ) -> None:  # fmt: skip
+        """Record what is about to be sent to the exchange, before sending it (committed when
+        this returns): the payload, the timestamp it will be signed with, and until when the
+        request could still land."""
         cursor = self._db.execute(
-            "UPDATE approvals SET intent = ?, intent_at = ?"
+            "UPDATE approvals SET intent = ?, intent_at = ?, sent_ts_ms = ?, lands_by = ?"
             " WHERE token = ? AND state = 'executing'",
-            [dump_json(payload), now, token],
+            [dump_json(payload), now, sent_ts_ms, lands_by, token],
         )
         if cursor.rowcount != 1:
             raise ApprovalStateError(f"approval {token!r} is not executing; intent not recorded")
@@ -229,4 +236,6 @@ def _to_approval(row: dict[str, Any]) -> Approval:
         intent_at=row["intent_at"],
         detail=load_json(row["detail"]),
         finished_at=row["finished_at"],
+        sent_ts_ms=row.get("sent_ts_ms"),
+        lands_by=row.get("lands_by"),
     )

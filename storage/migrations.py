@@ -106,3 +106,16 @@ def _default_margin_modes(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="0003_settle_request_lifetime")
+def _request_lifetime(db: Database) -> None:
+    # sent_ts_ms: the orderly-timestamp a write was signed with (exchange ms), recorded before
+    # sending; lands_by: local epoch seconds after which that request can no longer apply
+    # (Orderly's timestamp window plus the client timeout). NULL on rows from before this.
+    db.executescript(
+        """
+        ALTER TABLE approvals ADD COLUMN sent_ts_ms INTEGER;
+        ALTER TABLE approvals ADD COLUMN lands_by REAL;
+        """
+    )
