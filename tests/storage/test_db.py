@@ -22,6 +22,7 @@ def test_migrations_are_idempotent_across_opens(tmp_path):
     db = open_database(path)
     applied = [m.name for m in MIGRATIONS.applied(db)]
     assert applied[0] == "0001_initial" and len(set(applied)) == len(applied)
+    assert "0003_settle_request_lifetime" in applied and applied == sorted(applied)  # in order
     assert MIGRATIONS.pending(db) == []
     assert db["_sqlite_migrations"].count == len(applied)  # each applied once, not per open
 
