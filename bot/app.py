@@ -23,7 +23,7 @@ from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
 from bot.heartbeat import beat_forever, heartbeat_path
 from bot.poll_watch import PollWatch
-from bot.services.approvals import ApprovalService
+from bot.services.approvals import ApprovalService, Checkpoint
 from bot.services.leverage import LeverageService
 from bot.services.margin import MarginService
 from bot.services.markets import MarketDirectory
@@ -84,7 +84,8 @@ class QueueFirstRateLimiter(AIORateLimiter):
 
 
 def build_services(
-    settings: Settings, link: ExchangeLink, db: Database, bot: Any, clock: Clock, timings: Timings
+    settings: Settings, link: ExchangeLink, db: Database, bot: Any, clock: Clock, timings: Timings,
+    checkpoint: Checkpoint | None = None,
 ) -> Services:
     """Wire every service once (the composition of the business layer)."""
     client = link.client
@@ -93,7 +94,8 @@ def build_services(
     trading = TradingService(client, markets, leverage)
     margin = MarginService(client, markets)
     audit = AuditLog(db)
-    approvals = ApprovalService(ApprovalStore(db), audit, trading, margin, clock, timings)
+    approvals = ApprovalService(ApprovalStore(db), audit, trading, margin, clock, timings,
+                                checkpoint)  # fmt: skip
     chats = ChatStore(db)
     notifier = Notifier(
         bot, clock=clock, per_chat_interval=timings.notify_per_chat_interval,
@@ -122,6 +124,7 @@ class BotRuntime:
         timings: Timings = DEFAULT_TIMINGS,
         requests: tuple[BaseRequest, BaseRequest] | None = None,
         watch: bool = True,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         builder = (
             Application.builder()
@@ -137,7 +140,7 @@ class BotRuntime:
             builder = builder.request(requests[0])
         self.app = builder.build()
         self.services = build_services(
-            settings, link, db, self.app.bot, clock or SystemClock(), timings
+            settings, link, db, self.app.bot, clock or SystemClock(), timings, checkpoint
         )
         self.app.bot_data[SERVICES_KEY] = self.services
         register(self.app)
@@ -208,10 +211,15 @@ class BotRuntime:
 
     async def _settle_interrupted(self) -> None:
         """Before any press is accepted, learn what happened to actions a restart cut off."""
-        settled = await self.services.approvals.settle_unsettled(at_startup=True)
-        for approval, text in settled:
+        approvals = self.services.approvals
+        for approval, text in await approvals.settle_unsettled(at_startup=True):
             await self.services.notifier.send(
                 approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
+            )
+        for doubt in approvals.in_doubt():  # may still land: checked, never resent
+            await self.services.notifier.send(
+                doubt.approval.chat_id, cards.checking_notice(doubt.what, doubt.seconds_left),
+                priority=Priority.CRITICAL,
             )
 
     async def _settle_periodically(self) -> None:

@@ -43,7 +43,14 @@ class Timings:
     # paper exchange
     paper_tick_interval: float = 1.0
     paper_ws_ping_interval: float = 10.0
-    max_clock_skew_ms: int = 300_000
+    max_clock_skew_ms: int = 300_000  # Orderly's timestamp window (±300 s), also the paper's
+
+    @property
+    def request_lifetime(self) -> float:
+        """Seconds after a write's signed timestamp during which it may still apply: Orderly
+        accepts the timestamp for `max_clock_skew_ms`, and an accepted request may take up to
+        the client timeout to finish. Only after this is "it never arrived" a fact."""
+        return self.max_clock_skew_ms / 1000 + self.http_timeout
 
 
 DEFAULT_TIMINGS = Timings()

@@ -16,6 +16,7 @@ from bot.handlers import fmt
 from bot.handlers.fmt import esc
 from bot.handlers.outcomes import (
     cancelled_card,
+    checking_notice,
     expired_card,
     expiry_line,
     outcome_text,
@@ -28,9 +29,9 @@ from bot.handlers.outcomes import (
 from bot.timing import DEFAULT_TIMINGS
 
 __all__ = [
-    "cancelled_card", "close_card", "expired_card", "expiry_line", "margin_card", "order_card",
-    "outcome_text", "refusal_text", "refusal_toast", "refused_card", "result_line",
-    "settled_notice",
+    "cancelled_card", "checking_notice", "close_card", "expired_card", "expiry_line",
+    "margin_card", "order_card", "outcome_text", "refusal_text", "refusal_toast",
+    "refused_card", "result_line", "settled_notice",
 ]
 
 Row = tuple[str, str]

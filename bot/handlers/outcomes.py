@@ -31,7 +31,7 @@ _REFUSALS = {
 _REFUSAL_ICONS = {ClaimFailure.ALREADY_USED: "ℹ️", ClaimFailure.EXPIRED: "⌛",
                   ClaimFailure.CANCELLED: "✖️"}
 UNKNOWN_LINE = (
-    "⏳ No answer from the exchange. The result will be checked and reported; "
+    "⏳ No answer from the exchange. The result is being checked and will be reported here; "
     "it will not be sent again."
 )
 
@@ -78,6 +78,14 @@ def expired_card(card_html: str) -> str:
 def settled_notice(text: str) -> str:
     """What became of an action whose outcome was unknown (a timeout or a restart)."""
     return f"ℹ️ An earlier action whose outcome was unknown has been checked: {esc(text)}."
+
+
+def checking_notice(what: str, seconds_left: float) -> str:
+    """After a restart: an action whose request may still land is being checked, not resent."""
+    left = (f"{max(1, round(seconds_left))} s" if seconds_left < 120
+            else f"{round(seconds_left / 60)} min")  # fmt: skip
+    return (f"⏳ After a restart, {esc(what)} is being checked with the exchange; it was not "
+            f"resent. The result will be reported here within {left} at the latest.")
 
 
 def outcome_text(outcome: PressOutcome, card_html: str, market: MarketInfo | None = None) -> str:

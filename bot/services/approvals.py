@@ -1,8 +1,9 @@
 """Approvals for every money-moving action: create, press (exactly once), cancel, settle.
 
 A press claims the row with one conditional UPDATE, re-checks the preconditions, records the
-intent, calls the exchange once, and records the outcome. Rows left `executing`/`unknown` by
-a crash or a timeout are settled at start-up by reading the exchange back.
+intent (committed, with the timestamp the request will be signed with and until when it could
+land), calls the exchange once, and records the outcome. Rows left `executing`/`unknown` by a
+crash or a timeout are settled by bot/services/settlement.py, at start-up and while running.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.models import MarginAction
-from bot.domain.symbols import base_of
 from bot.domain.views import MarginQuote, MarginResult, OrderQuote, OrderResult
 from bot.errors import (
     ExchangeError,
@@ -23,13 +22,8 @@ from bot.errors import (
     UserInputError,
 )
 from bot.services.actions import MARGIN, ORDER, MarginChange, OrderAction, client_order_id
-from bot.services.margin import (
-    NOT_SENT,
-    MarginExpectation,
-    MarginMoved,
-    MarginService,
-    cents_down,
-)
+from bot.services.margin import NOT_SENT, MarginExpectation, MarginService, cents_down
+from bot.services.settlement import InDoubt, Settler
 from bot.services.trading import TradingService
 from bot.timing import Clock, Timings
 from storage.approvals import Approval, ApprovalStore, ClaimFailure, ClaimResult
@@ -37,7 +31,9 @@ from storage.audit import AuditLog
 
 # A press-time check for one kind of approval: raises UserInputError to stop it before sending.
 PressCheck = Callable[[Approval], Awaitable[None]]
-GIVE_UP_ROUNDS = 20  # settle intervals after which an undecidable transfer is reported as such
+# Called at each step of a press ("claimed", "intent_recorded", "answered"); a no-op except in
+# the crash tests, which pause the process there to kill it (see bot/checkpoints.py).
+Checkpoint = Callable[[str], Awaitable[None]]
 UNREADABLE = "the exchange's answer could not be read; checking the result, it will not be resent"
 BROKEN = "something went wrong on our side before sending; nothing was sent"
 log = logging.getLogger(__name__)
@@ -69,6 +65,7 @@ class ApprovalService:
         margin: MarginService,
         clock: Clock,
         timings: Timings,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -77,6 +74,8 @@ class ApprovalService:
         self._clock = clock
         self._timings = timings
         self._prechecks: dict[str, PressCheck] = {}
+        self._checkpoint = checkpoint or _no_checkpoint
+        self._settler = Settler(store, audit, trading, margin, clock, timings)
 
     def add_precheck(self, kind: str, check: PressCheck) -> None:
         """Re-check something more at press time for approvals of `kind` (e.g. top-up caps)."""
@@ -161,8 +160,11 @@ class ApprovalService:
         else:
             await self._trading.recheck_order(action.request, action.expect_qty)
         cid = client_order_id(approval.token)
-        self._store.mark_intent(approval.token, {"client_order_id": cid}, self._clock.time())
-        result = await self._trading.place(action.request, cid)
+        await self._checkpoint("claimed")
+        stamp = self._record_intent(approval, {"client_order_id": cid})
+        await self._checkpoint("intent_recorded")
+        result = await self._trading.place(action.request, cid, timestamp_ms=stamp)
+        await self._checkpoint("answered")
         order_id = result.order.order_id if result.order else None
         done = self._finish(approval, "done", order_id=order_id)
         return PressOutcome(done.approval, order=result)
@@ -190,95 +192,39 @@ class ApprovalService:
         precheck = self._prechecks.get(approval.kind)
         if precheck is not None:
             await precheck(approval)
-        self._store.mark_intent(approval.token, approval.action, self._clock.time())
-        result = await self._margin.transfer(change.expect, change.action, change.amount)
+        await self._checkpoint("claimed")
+        stamp = self._record_intent(approval, approval.action)
+        await self._checkpoint("intent_recorded")
+        result = await self._margin.transfer(change.expect, change.action, change.amount,
+                                             timestamp_ms=stamp)  # fmt: skip
+        await self._checkpoint("answered")
         state = "done" if result.applied else "failed"
         done = self._finish(approval, state, applied=result.applied, reconciled=result.reconciled)
         return PressOutcome(done.approval, margin=result)
+
+    def _record_intent(self, approval: Approval, payload: dict[str, Any]) -> int:
+        """Commit what is about to be sent, the orderly-timestamp it will be signed with and
+        until when it could still land; returns that timestamp. Nothing is sent before this."""
+        stamp = self._trading.exchange_time_ms()
+        now = self._clock.time()
+        self._store.mark_intent(approval.token, payload, now, sent_ts_ms=stamp,
+                                lands_by=now + self._timings.request_lifetime)  # fmt: skip
+        return stamp
 
     def _finish(self, approval: Approval, state: str, **detail: Any) -> PressOutcome:
         finished = self._store.finish(approval.token, state, detail, self._clock.time())
         text = {k: v for k, v in detail.items() if k in ("precondition", "rejected", "unknown")}
         return PressOutcome(finished, **text)
 
-    # ---- start-up ----------------------------------------------------------------------
+    # ---- settling unknown outcomes ---------------------------------------------------------
     async def settle_unsettled(self, *, at_startup: bool) -> list[tuple[Approval, str]]:
-        """Settle rows a crash or timeout left open; returns (approval, what we learned).
+        """Settle rows a crash or timeout left open, on proof or once the request cannot land
+        any more; returns (approval, what we learned). See bot/services/settlement.py."""
+        return await self._settler.settle(at_startup=at_startup)
 
-        At start-up every `executing` row is an interrupted press; while running, only
-        `unknown` rows are settled, because `executing` ones are being pressed right now.
-        """
-        self._expire_stale()
-        settled: list[tuple[Approval, str]] = []
-        for approval in self._store.list_unsettled():
-            if not at_startup and approval.state != "unknown":
-                continue
-            try:
-                state, text = await self._settle_one(approval, at_startup=at_startup)
-            except ExchangeError:
-                state, text = "unknown", ""  # tried again later, never resent
-            except Exception:  # one unreadable row must not stop start-up or the others
-                log.exception("could not settle a %s approval of chat %s", approval.kind,
-                              approval.chat_id)
-                state, text = "unknown", ""
-            if state == "unknown":
-                if approval.state == "executing":  # hand it over to the running settlement
-                    self._store.finish(approval.token, "unknown",
-                                       {"unknown": "not settled at start-up"}, self._clock.time())
-                continue
-            self._store.finish(approval.token, state, {"settled": text}, self._clock.time())
-            self._audit.record(approval.chat_id, approval.user_id, approval.kind,
-                               approval.action, f"settled:{state}", text, self._clock.time())
-            settled.append((approval, text))
-        return settled
-
-    def _expire_stale(self) -> None:
-        """End cards whose time ran out unpressed; each is recorded for /history."""
-        now = self._clock.time()
-        stale = self._store.stale(now)
-        self._store.expire_stale(now)
-        for a in stale:
-            self._audit.record(a.chat_id, a.user_id, a.kind, a.action, "expired", "",
-                               a.expires_at)
-
-    async def _settle_one(self, approval: Approval, *, at_startup: bool) -> tuple[str, str]:
-        """(state, what we learned); state "unknown" means: ask again at the next round."""
-        if approval.intent is None:
-            return "failed", "was interrupted before anything was sent; nothing changed"
-        # While running, a request that timed out may still be on its way: "it never arrived"
-        # is only concluded once it has had time to land.
-        age = self._clock.time() - (approval.intent_at or approval.created_at)
-        early = not at_startup and age < self._timings.settle_interval
-        if approval.kind == ORDER:
-            cid = client_order_id(approval.token)
-            order = await self._trading.lookup_client_order(cid)
-            if order is None:
-                if early:
-                    return "unknown", ""
-                return "failed", "the order never reached the exchange; nothing was placed"
-            return "done", f"the order was placed (id {order.order_id}, {order.status.lower()})"
-        change = MarginChange.from_json(approval.action)
-        adding = change.action is MarginAction.ADD
-        verb = "adding" if adding else "reducing"
-        where = f"{change.amount} USDC ({change.expect.symbol})"
-        try:
-            result = await self._margin.settle(change.expect, change.action, change.amount,
-                                               reconciled=True)
-        except MarginMoved:
-            if age < self._timings.settle_interval * GIVE_UP_ROUNDS:
-                return "unknown", ""
-            return "failed", (  # tell the user rather than retry forever in silence
-                f"could not confirm whether {verb} {where} applied: the position's margin also "
-                f"changed by something else. Nothing was resent; check /position "
-                f"{base_of(change.expect.symbol)}")
-        if result.applied:
-            return "done", f"{where} was {'added' if adding else 'reduced'}"
-        if result.position_after is None:  # closed or liquidated since: its margin is gone
-            return "failed", (f"could not confirm whether {verb} {where} applied: the isolated "
-                              "position is closed now. Nothing was resent; check /balance")
-        if early:
-            return "unknown", ""
-        return "failed", f"{verb} {where} did not apply; nothing changed"
+    def in_doubt(self) -> list[InDoubt]:
+        """Actions whose request may still land: being checked, never resent."""
+        return self._settler.in_doubt()
 
     def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
         state = outcome.approval.state if outcome.approval else "refused"
@@ -301,6 +247,10 @@ def _result_facts(outcome: PressOutcome) -> dict[str, Any]:
     if after is not None and after.margin is not None:
         facts["margin_after"] = str(after.margin)
     return facts
+
+
+async def _no_checkpoint(_: str) -> None:
+    return None
 
 
 def _not_sent_text(exc: ExchangeError) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from bot.domain import margin as m
-from bot.domain.models import MarginAction, MarginMode, Position
+from bot.domain.models import MarginAction, MarginMode, MarketInfo, Position
 from bot.domain.views import MarginQuote, MarginResult
 from bot.errors import (
     ExchangeRejected,
@@ -106,6 +106,10 @@ class MarginService:
         )
         return m.max_add(holding.holding, snapshot.account.free_collateral, cross_upnl)
 
+    async def market(self, symbol: str) -> MarketInfo:
+        """The rules of one market (cached), e.g. its tick to show a liquidation price at."""
+        return await self._markets.resolve(symbol)
+
     async def recheck(self, expected: MarginExpectation) -> Position:
         """Press-time check: the position is still there, same side and size, margin unchanged."""
         position = await self._client.get_position(expected.symbol, MarginMode.ISOLATED)
@@ -118,12 +122,15 @@ class MarginService:
         return position
 
     async def transfer(
-        self, expected: MarginExpectation, action: MarginAction, amount: Decimal
+        self, expected: MarginExpectation, action: MarginAction, amount: Decimal, *,
+        timestamp_ms: int | None = None,
     ) -> MarginResult:
-        """Send the transfer exactly once; on no answer, read the position back to settle it."""
+        """Send the transfer exactly once (signed with `timestamp_ms` when given); on no answer,
+        read the position back to settle it."""
         reconciled = False
         try:
-            await self._client.adjust_position_margin(expected.symbol, amount, action)
+            await self._client.adjust_position_margin(expected.symbol, amount, action,
+                                                      timestamp_ms=timestamp_ms)  # fmt: skip
         except OutcomeUnknown:
             reconciled = True
         except RateLimited as exc:  # a 429 is refused before it is applied

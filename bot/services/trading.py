@@ -187,7 +187,13 @@ class TradingService:
                 "hold; nothing was sent. Ask again"
             )
 
-    async def place(self, request: OrderRequest, client_order_id: str) -> OrderResult:
+    def exchange_time_ms(self) -> int:
+        """Exchange time now in ms: the orderly-timestamp a write sent now is signed with."""
+        return self._client.server_now_ms()
+
+    async def place(
+        self, request: OrderRequest, client_order_id: str, *, timestamp_ms: int | None = None
+    ) -> OrderResult:
         """Place once with a client_order_id; after a timeout, look it up instead of resending.
 
         Raises OutcomeUnknown when the order may still reach the exchange (settled later by
@@ -196,7 +202,7 @@ class TradingService:
         placed = replace(request, client_order_id=client_order_id)
         order: Order | None = None
         try:
-            ack = await self._client.create_order(placed)
+            ack = await self._client.create_order(placed, timestamp_ms=timestamp_ms)
         except OutcomeUnknown as unknown:
             # No answer: the exchange may hold the order, or receive it late. Look it up;
             # never send it again, and never call it refused while it may still land.

@@ -20,6 +20,7 @@ pytestmark = [
 ORDER = ("POST", "/v1/order")
 MARGIN = ("POST", "/v1/position_margin")
 SETTLED = "ℹ️ An earlier action whose outcome was unknown has been checked: "
+CHECKING = "⏳ After a restart, "
 
 
 async def test_a_429_during_a_reply_is_retried_after_retry_after(desk: Desk) -> None:
@@ -59,11 +60,15 @@ async def test_margin_request_lost_is_unknown_then_settled_not_applied_never_res
     assert desk.approvals()[-1]["state"] == "unknown"
     runtime = desk.runtime
     assert runtime is not None
-    assert await runtime.services.approvals.settle_unsettled(at_startup=False) == []  # too early
-    desk.clock.advance(runtime.services.timings.settle_interval + 1)
-    settled = await runtime.services.approvals.settle_unsettled(at_startup=False)
+    approvals, timings = runtime.services.approvals, runtime.services.timings
+    assert await approvals.settle_unsettled(at_startup=False) == []  # too early
+    desk.clock.advance(timings.request_lifetime - 1)  # its signed timestamp is still valid
+    assert await approvals.settle_unsettled(at_startup=False) == []  # it could still land
+    desk.clock.advance(2)  # now the exchange would refuse it as expired
+    settled = await approvals.settle_unsettled(at_startup=False)
     assert [text for _, text in settled] == [
-        "adding 100 USDC (PERP_ETH_USDC) did not apply; nothing changed"]  # fmt: skip
+        "the margin add of 100 USDC to ETH isolated did not apply: margin still 250.00 USDC; "
+        "nothing was resent"]  # fmt: skip
     await desk.barrier()
     assert desk.exchange.count(*MARGIN) == 1  # the lost attempt only: nothing resent
     assert desk.margin() == before
@@ -119,11 +124,11 @@ async def _crash_mid_transfer(desk: Desk, *, applied: bool, intent: bool = True)
     return token
 
 
-async def _restart_and_read_notice(desk: Desk) -> str:
+async def _restart_and_read_notice(desk: Desk, prefix: str) -> str:
     calls_before, since = len(desk.emulator.calls), desk.emulator.mark()
     await desk.start()
     notice = await desk.emulator.wait_for_message(
-        ALICE, lambda m: m.text.startswith(SETTLED), 8.0, since=since)
+        ALICE, lambda m: m.text.startswith(prefix), 8.0, since=since)
     first_poll = next(i for i, c in enumerate(desk.emulator.calls)
                       if i >= calls_before and c.method == "getUpdates")  # fmt: skip
     reads = [r for r in desk.exchange.requests if r.seq >= calls_before]
@@ -132,21 +137,37 @@ async def _restart_and_read_notice(desk: Desk) -> str:
     return notice.text
 
 
-@pytest.mark.parametrize("applied", [True, False])
-async def test_restart_settles_an_interrupted_transfer_before_polling(
-    desk: Desk, applied: bool
-) -> None:
-    token = await _crash_mid_transfer(desk, applied=applied)
-    expected_margin = Decimal(350) if applied else Decimal(250)
-    text = await _restart_and_read_notice(desk)
-    if applied:
-        assert text == SETTLED + "100 USDC (PERP_ETH_USDC) was added."
-    else:
-        assert text == SETTLED + "adding 100 USDC (PERP_ETH_USDC) did not apply; nothing changed."
-    assert desk.margin() == expected_margin
+async def test_restart_settles_an_applied_transfer_before_polling(desk: Desk) -> None:
+    token = await _crash_mid_transfer(desk, applied=True)
+    text = await _restart_and_read_notice(desk, SETTLED)
+    assert text == SETTLED + ("the margin add of 100 USDC to ETH isolated applied: margin "
+                              "250.00 → 350.00 USDC, est. liq now 2162.98.")  # fmt: skip
+    assert desk.margin() == Decimal(350)
     assert desk.exchange.count(*MARGIN) == 0  # settled by reading, never resent
     row = ApprovalStore(desk.db).get(token)
-    assert row is not None and row.state == ("done" if applied else "failed")
+    assert row is not None and row.state == "done"
+
+
+async def test_restart_never_calls_a_transfer_failed_while_it_could_still_land(
+    desk: Desk,
+) -> None:
+    token = await _crash_mid_transfer(desk, applied=False)  # in flight when the bot died
+    text = await _restart_and_read_notice(desk, CHECKING)
+    assert text == CHECKING + ("the margin add of 100 USDC to ETH isolated is being checked "
+                               "with the exchange; it was not resent. The result will be "
+                               "reported here within 5 min at the latest.")  # fmt: skip
+    store = ApprovalStore(desk.db)
+    row = store.get(token)
+    assert row is not None and row.state == "unknown"
+    runtime = desk.runtime
+    assert runtime is not None
+    desk.clock.advance(runtime.services.timings.request_lifetime + 1)
+    [(_, settled)] = await runtime.services.approvals.settle_unsettled(at_startup=False)
+    assert settled == ("the margin add of 100 USDC to ETH isolated did not apply: margin still "
+                       "250.00 USDC; nothing was resent")  # fmt: skip
+    assert desk.exchange.count(*MARGIN) == 0  # never resent
+    row = store.get(token)
+    assert row is not None and row.state == "failed"
 
 
 async def test_restart_settles_a_press_interrupted_before_sending(desk: Desk) -> None:

@@ -79,11 +79,13 @@ def state(desk: Desk) -> str:
     return str(desk.approvals()[-1]["state"])
 
 
-async def settle_later(desk: Desk) -> list[str]:
-    """What the running bot's periodic settlement learns once its grace period has passed."""
+async def settle_later(desk: Desk, *, lifetime: bool = False) -> list[str]:
+    """What the running bot's periodic settlement learns one round later (or, with `lifetime`,
+    once the request can no longer land: its signed timestamp is out of the window)."""
     runtime = desk.runtime
     assert runtime is not None
-    desk.clock.advance(runtime.services.timings.settle_interval + 1)
+    timings = runtime.services.timings
+    desk.clock.advance((timings.request_lifetime if lifetime else timings.settle_interval) + 1)
     return [text for _, text in await runtime.services.approvals.settle_unsettled(
         at_startup=False)]
 
@@ -101,7 +103,8 @@ async def test_an_order_that_lands_after_the_timeout_is_never_called_refused(des
     await asyncio.sleep(0.5)  # the exchange places it after all
     assert desk.position(ETH) is not None
     order_id = desk.last_order().order_id
-    assert await settle_later(desk) == [f"the order was placed (id {order_id}, filled)"]
+    assert await settle_later(desk) == [
+        f"the order BUY 0.5 ETH (isolated) was placed (id {order_id}, filled at 2500)"]
     assert state(desk) == "done"
     assert desk.exchange.count(*ORDER) == 1  # never resent
 
@@ -115,8 +118,10 @@ async def test_an_order_never_seen_is_settled_failed_only_after_a_grace_period(d
     assert runtime is not None
     assert await runtime.services.approvals.settle_unsettled(at_startup=False) == []
     assert state(desk) == "unknown"  # too early to conclude it never arrived
-    assert await settle_later(desk) == [
-        "the order never reached the exchange; nothing was placed"]  # fmt: skip
+    assert await settle_later(desk) == []  # a round later it could still land
+    assert state(desk) == "unknown"
+    assert await settle_later(desk, lifetime=True) == [
+        "the order BUY 0.5 ETH (isolated) never reached the exchange; nothing was placed"]
     assert state(desk) == "failed"
     assert desk.position(ETH) is None
 
@@ -230,8 +235,8 @@ async def test_a_startup_settlement_that_cannot_reach_the_exchange_is_retried_wh
     await desk.start()
     row = store.get(token)
     assert row is not None and row.state == "unknown"  # handed to the running settlement
-    assert await settle_later(desk) == [
-        "the order never reached the exchange; nothing was placed"]  # fmt: skip
+    assert await settle_later(desk, lifetime=True) == [
+        "the order BUY 0.5 ETH (isolated) never reached the exchange; nothing was placed"]
 
 
 async def test_a_transfer_whose_margin_also_moved_is_told_after_a_deadline(desk: Desk) -> None:
@@ -248,7 +253,8 @@ async def test_a_transfer_whose_margin_also_moved_is_told_after_a_deadline(desk:
     assert await settle_later(desk) == []  # margin moved by something else: cannot tell yet
     desk.clock.advance(runtime.services.timings.settle_interval * 20)
     [text] = [t for _, t in await runtime.services.approvals.settle_unsettled(at_startup=False)]
-    assert text.startswith("could not confirm whether adding 100 USDC (PERP_ETH_USDC) applied")
+    assert text.startswith(
+        "could not confirm whether the margin add of 100 USDC to ETH isolated applied")
     assert "check /position ETH" in text
     assert await runtime.services.approvals.settle_unsettled(at_startup=False) == []
     assert desk.exchange.count(*MARGIN) == 0
@@ -282,9 +288,11 @@ async def test_a_transfer_whose_position_closed_meanwhile_is_not_called_a_no_op(
     store.mark_intent(token, claim.approval.action, now)
     store.finish(token, "unknown", {"unknown": "no answer"}, now)
     await desk.open_position("/close eth")
-    [text] = await settle_later(desk)
-    assert text == ("could not confirm whether adding 100 USDC (PERP_ETH_USDC) applied: the "
-                    "isolated position is closed now. Nothing was resent; check /balance")
+    assert await settle_later(desk) == []  # the transfer could still land: no verdict yet
+    [text] = await settle_later(desk, lifetime=True)
+    assert text == ("could not confirm whether the margin add of 100 USDC to ETH isolated "
+                    "applied: the isolated position is closed now. Nothing was resent; "
+                    "check /balance")
 
 
 # ---- access -------------------------------------------------------------------------------------
