@@ -15,6 +15,7 @@ from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.alerting import install_alerts, make_alert_sink
+from bot.checkpoints import pause_at
 from bot.config import Settings
 from bot.errors import ConfigError, MarginDeskError, StartupFailed
 from bot.handlers import cards
@@ -274,9 +275,11 @@ async def run_bot(settings: Settings, *, webhook_requested: bool = False) -> int
         raise ConfigError(str(exc)) from None
     try:
         db = open_database(settings.bot_db_path)
-        async with exchange_link(settings) as link:
+        timings = settings.timings()
+        async with exchange_link(settings, timings=timings) as link:
             runtime = BotRuntime(
-                settings, link, db, token=settings.telegram_bot_token.get_secret_value()
+                settings, link, db, token=settings.telegram_bot_token.get_secret_value(),
+                timings=timings, checkpoint=pause_at(settings.test_pause_at),
             )
             await _start(runtime, settings, webhook)
             beat = asyncio.create_task(beat_forever(

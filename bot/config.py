@@ -9,8 +9,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.checkpoints import STEPS
+from bot.timing import DEFAULT_TIMINGS, Timings, with_overrides
 
 
 class Network(StrEnum):
@@ -67,6 +70,33 @@ class Settings(BaseSettings):
     monitor_poll_seconds: float = Field(default=5.0, gt=0)
     paper_start_balance: int = Field(default=10_000, gt=0)
     log_level: str = "INFO"
+    # `name=value,…` over bot/timing.py (rehearsals and the crash tests); empty = the defaults
+    bot_timings: str = ""
+    test_pause_at: str | None = None  # crash tests only (bot/checkpoints.py); never set it
+
+    @field_validator("test_pause_at")
+    @classmethod
+    def _known_step(cls, value: str | None) -> str | None:
+        if value is not None and value not in STEPS:
+            raise ValueError(f"TEST_PAUSE_AT must be one of {', '.join(STEPS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _valid_timings(self) -> Settings:
+        timings = self.timings()  # ValueError -> a configuration error naming BOT_TIMINGS
+        if not self.is_paper and timings.max_clock_skew_ms < DEFAULT_TIMINGS.max_clock_skew_ms:
+            # Orderly's window is 300 s: settling sooner could call a request that still
+            # lands "failed"
+            raise ValueError("BOT_TIMINGS may lower max_clock_skew_ms only with "
+                             "ORDERLY_NETWORK=paper")
+        return self
+
+    def timings(self) -> Timings:
+        """Every timeout and interval: the defaults with BOT_TIMINGS applied."""
+        try:
+            return with_overrides(DEFAULT_TIMINGS, self.bot_timings)
+        except ValueError as exc:
+            raise ValueError(f"BOT_TIMINGS: {exc}") from None
 
     @field_validator("bot_allowed_user_ids", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -54,6 +55,24 @@ class Timings:
 
 
 DEFAULT_TIMINGS = Timings()
+
+
+def with_overrides(base: Timings, text: str) -> Timings:
+    """`base` with `name=value, …` applied (BOT_TIMINGS); ValueError names what is wrong."""
+    kinds = {f.name: f.type for f in dataclasses.fields(Timings)}
+    changes: dict[str, float | int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, raw = (x.strip() for x in part.partition("="))
+        if not sep or name not in kinds:
+            raise ValueError(f"{part!r} is not NAME=VALUE with NAME a field of bot/timing.py")
+        try:
+            value: float | int = int(raw) if kinds[name] in (int, "int") else float(raw)
+        except ValueError:
+            raise ValueError(f"{name}: {raw!r} is not a number") from None
+        if not value > 0 or value == float("inf"):
+            raise ValueError(f"{name} must be a positive finite number, not {raw!r}")
+        changes[name] = value
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 class Clock(Protocol):

@@ -119,3 +119,36 @@ def test_other_bad_values_are_refused(clean_env, name: str, value: str) -> None:
 
 def test_log_level_is_case_insensitive(clean_env) -> None:
     assert settings(clean_env, LOG_LEVEL="debug").log_level == "DEBUG"
+
+
+def test_bot_timings_override_named_fields_and_refuse_anything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert settings(monkeypatch).timings().settle_interval == 30.0
+    custom = settings(monkeypatch, BOT_TIMINGS="settle_interval=0.5, max_clock_skew_ms=3000")
+    timings = custom.timings()
+    assert (timings.settle_interval, timings.max_clock_skew_ms) == (0.5, 3000)
+    assert timings.request_lifetime == 3 + timings.http_timeout
+    for bad, why in [("settle=1", "not NAME=VALUE"), ("http_timeout=soon", "not a number"),
+                     ("http_timeout=0", "positive"), ("http_timeout=inf", "positive")]:
+        with pytest.raises(ValidationError, match=why):
+            settings(monkeypatch, BOT_TIMINGS=bad)
+
+
+def test_a_shorter_timestamp_window_is_refused_on_a_real_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Orderly accepts a timestamp for 300 s: settling sooner could call a landed write failed
+    with pytest.raises(ValidationError, match="only with ORDERLY_NETWORK=paper"):
+        settings(monkeypatch, ORDERLY_NETWORK="testnet", BOT_TIMINGS="max_clock_skew_ms=3000")
+    assert settings(monkeypatch, ORDERLY_NETWORK="testnet",
+                    BOT_TIMINGS="http_timeout=3").timings().http_timeout == 3
+
+
+def test_the_pause_hook_is_off_unless_named_and_names_a_known_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert settings(monkeypatch).test_pause_at is None
+    assert settings(monkeypatch, TEST_PAUSE_AT="answered").test_pause_at == "answered"
+    with pytest.raises(ValidationError, match="TEST_PAUSE_AT must be one of"):
+        settings(monkeypatch, TEST_PAUSE_AT="sometime")
