@@ -109,8 +109,8 @@ def emulator_app(emulator: BotApiEmulator) -> App:
 class Wire:
     """Wraps the paper exchange's ASGI app; see the module docstring."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
+    def __init__(self, app: Any) -> None:  # any ASGI app (Starlette's types are wider)
+        self.app: App = app
         self.seen: list[Key] = []
         self._before: dict[Key, asyncio.Event] = {}
         self._answer: dict[Key, asyncio.Event] = {}

@@ -101,6 +101,11 @@ def _open_long(exchange: PaperExchange) -> None:
     exchange.engine.drain_events()
 
 
+def _workdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _unsettled(db: Path) -> list[str]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return [s for (s,) in conn.execute("SELECT state FROM approvals")]
@@ -142,8 +147,7 @@ async def _crash(kind: Kind, step: str, tmp: Path, starting: asyncio.Semaphore) 
                              timings=Timings(max_clock_skew_ms=WINDOW_MS))  # fmt: skip
     wire = Wire(exchange.app)
     exchange.app = wire  # type: ignore[assignment]
-    tmp.mkdir(parents=True, exist_ok=True)
-    db = tmp / "data" / "margin-desk.db"  # not ./bot: `python -m bot` would import it
+    db = _workdir(tmp) / "data" / "margin-desk.db"  # not ./bot: `python -m bot` imports it
     first: BotProcess | None = None
     second: BotProcess | None = None
     async with exchange, serve(emulator_app(emulator)) as tg_port:
