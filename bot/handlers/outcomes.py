@@ -6,6 +6,7 @@ button) are meant to be shown only as a toast: `refusal_toast`, plain text ≤ 2
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -82,8 +83,8 @@ def settled_notice(text: str) -> str:
 
 def checking_notice(what: str, seconds_left: float) -> str:
     """After a restart: an action whose request may still land is being checked, not resent."""
-    left = (f"{max(1, round(seconds_left))} s" if seconds_left < 120
-            else f"{round(seconds_left / 60)} min")  # fmt: skip
+    left = (f"{max(1, math.ceil(seconds_left))} s" if seconds_left < 120
+            else f"{math.ceil(seconds_left / 60)} min")  # fmt: skip
     return (f"⏳ After a restart, {esc(what)} is being checked with the exchange; it was not "
             f"resent. The result will be reported here within {left} at the latest.")
 

@@ -38,7 +38,7 @@ class InDoubt:
 
     approval: Approval
     what: str  # e.g. "the margin add of 100 USDC to ETH isolated"
-    seconds_left: float  # until it can no longer land (then it is settled for certain)
+    seconds_left: float  # until it is settled for certain (it can no longer land, + a round)
 
 
 def lands_by(approval: Approval, timings: Timings) -> float:
@@ -115,10 +115,11 @@ class Settler:
                                a.expires_at)
 
     def in_doubt(self) -> list[InDoubt]:
-        """Unknown rows still being checked, with how long until they can no longer land."""
-        now = self._clock.time()
+        """Unknown rows still being checked, with how long until they are settled for certain:
+        until they can no longer land, plus one settle round."""
+        now, round_ = self._clock.time(), self._timings.settle_interval
         return [
-            InDoubt(a, describe(a), max(0.0, lands_by(a, self._timings) - now))
+            InDoubt(a, describe(a), max(0.0, lands_by(a, self._timings) - now) + round_)
             for a in self._store.list_unsettled()
             if a.state == UNKNOWN and a.intent is not None
         ]

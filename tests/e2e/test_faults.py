@@ -155,7 +155,7 @@ async def test_restart_never_calls_a_transfer_failed_while_it_could_still_land(
     text = await _restart_and_read_notice(desk, CHECKING)
     assert text == CHECKING + ("the margin add of 100 USDC to ETH isolated is being checked "
                                "with the exchange; it was not resent. The result will be "
-                               "reported here within 5 min at the latest.")  # fmt: skip
+                               "reported here within 6 min at the latest.")  # fmt: skip
     store = ApprovalStore(desk.db)
     row = store.get(token)
     assert row is not None and row.state == "unknown"
