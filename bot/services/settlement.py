@@ -51,11 +51,13 @@ def lands_by(approval: Approval, timings: Timings) -> float:
 
 
 def describe(approval: Approval) -> str:
-    """`the order BUY 0.5 ETH (isolated)` / `the margin add of 100 USDC to ETH isolated`."""
+    """`the order BUY 0.5 ETH at 2450 (isolated)` / `the margin add of 100 USDC to ETH isolated`."""
     if approval.kind == ORDER:
         r = OrderAction.from_json(approval.action).request
-        return (f"the order {r.side.value} {r.quantity} {base_of(r.symbol)} "
-                f"({r.margin_mode.value.lower()})")  # fmt: skip
+        at = f" at {r.price}" if r.price is not None else ""
+        close = ", reduce-only" if r.reduce_only else ""
+        return (f"the order {r.side.value} {r.quantity} {base_of(r.symbol)}{at} "
+                f"({r.margin_mode.value.lower()}{close})")  # fmt: skip
     change = MarginChange.from_json(approval.action)
     verb = "add" if change.action is MarginAction.ADD else "reduce"
     where = "to" if change.action is MarginAction.ADD else "from"
