@@ -37,7 +37,7 @@ from bot.services.trading import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
 from bot.webhook import Webhook, webhook_from_settings
 from bot.wiring import ExchangeLink, exchange_link
-from storage.approvals import ApprovalStore
+from storage.approvals import Approval, ApprovalStore
 from storage.audit import AuditLog
 from storage.chats import ChatStore
 from storage.db import open_database
@@ -212,28 +212,32 @@ class BotRuntime:
 
     async def _settle_interrupted(self) -> None:
         """Before any press is accepted, learn what happened to actions a restart cut off."""
-        approvals = self.services.approvals
-        for approval, text in await approvals.settle_unsettled(at_startup=True):
-            await self.services.notifier.send(
-                approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
-            )
+        approvals, notifier = self.services.approvals, self.services.notifier
+        for approval, text in approvals.unreported():  # recorded, then the crash: never shown
+            delivery = await notifier.send(approval.chat_id, cards.unreported_notice(text),
+                                           priority=Priority.CRITICAL)  # fmt: skip
+            approvals.reported_when_delivered(approval.token, delivery)
+        await self._tell_settled(await approvals.settle_unsettled(at_startup=True))
         for doubt in approvals.in_doubt():  # may still land: checked, never resent
             await self.services.notifier.send(
                 doubt.approval.chat_id, cards.checking_notice(doubt.what, doubt.seconds_left),
                 priority=Priority.CRITICAL,
             )
 
+    async def _tell_settled(self, settled: list[tuple[Approval, str]]) -> None:
+        for approval, text in settled:
+            delivery = await self.services.notifier.send(
+                approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
+            )
+            self.services.approvals.reported_when_delivered(approval.token, delivery)
+
     async def _settle_periodically(self) -> None:
         """Keep settling transfers whose answer never came, while running."""
         while True:
             await asyncio.sleep(self.services.timings.settle_interval)
             try:
-                for approval, text in await self.services.approvals.settle_unsettled(
-                    at_startup=False
-                ):
-                    await self.services.notifier.send(
-                        approval.chat_id, cards.settled_notice(text), priority=Priority.CRITICAL
-                    )
+                await self._tell_settled(
+                    await self.services.approvals.settle_unsettled(at_startup=False))
             except Exception:  # keep the loop alive; the next round tries again
                 log.exception("settling unknown outcomes failed")
 

@@ -7,6 +7,7 @@ no-ops. The steps of a press, in order:
 - ``claimed``: the card is claimed and re-checked; nothing recorded, nothing sent
 - ``intent_recorded``: the intent row (with the timestamp to sign) is committed; not yet sent
 - ``answered``: the exchange answered; the outcome is not recorded yet
+- ``finished``: the outcome is recorded; the card is not edited yet
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-STEPS = ("claimed", "intent_recorded", "answered")
+STEPS = ("claimed", "intent_recorded", "answered", "finished")
 MARKER = "margin-desk: paused at "
 
 

@@ -8,7 +8,8 @@ Life of an approval::
        +--expire_stale--> expired
 
 `executing` and `unknown` rows are *unsettled*: start-up lists them to reconcile with the
-exchange (a row without an intent was never sent).
+exchange (a row without an intent was never sent). A pressed row whose final outcome the chat
+was never shown (`reported_at` NULL) is *unreported*: start-up tells the chat.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Approval:
     finished_at: float | None = None
     sent_ts_ms: int | None = None  # the orderly-timestamp the request was signed with
     lands_by: float | None = None  # after this (epoch s) the request can no longer apply
+    reported_at: float | None = None  # when the chat was shown the final outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,21 @@ class ApprovalStore:
         )
         return [_to_approval(r) for r in rows]
 
+    def mark_reported(self, token: str, now: float) -> None:
+        """Record that the chat was shown this approval's final outcome."""
+        self._db.execute(
+            "UPDATE approvals SET reported_at = ? WHERE token = ? AND reported_at IS NULL",
+            [now, token],
+        )
+
+    def list_unreported(self) -> list[Approval]:
+        """Pressed approvals with a final outcome the chat was never shown, oldest first."""
+        rows = self._db.query(
+            "SELECT * FROM approvals WHERE state IN ('done', 'failed')"
+            " AND claimed_at IS NOT NULL AND reported_at IS NULL ORDER BY finished_at"
+        )
+        return [_to_approval(r) for r in rows]
+
     def expire_stale(self, now: float) -> int:
         """Mark every pending approval past its expiry as expired; return how many."""
         cursor = self._db.execute(
@@ -238,4 +255,5 @@ def _to_approval(row: dict[str, Any]) -> Approval:
         finished_at=row["finished_at"],
         sent_ts_ms=row.get("sent_ts_ms"),
         lands_by=row.get("lands_by"),
+        reported_at=row.get("reported_at"),
     )

@@ -119,3 +119,18 @@ def _request_lifetime(db: Database) -> None:
         ALTER TABLE approvals ADD COLUMN lands_by REAL;
         """
     )
+
+
+@MIGRATIONS(name="0004_settle_reported_at")
+def _reported_at(db: Database) -> None:
+    # reported_at: when the chat was shown the final outcome of a pressed approval (the card's
+    # edit or a settlement notice was delivered). A crash between recording an outcome and
+    # showing it leaves it NULL, and start-up tells the chat. Rows already finished count as
+    # reported: nothing old is re-announced.
+    db.executescript(
+        """
+        ALTER TABLE approvals ADD COLUMN reported_at REAL;
+        UPDATE approvals SET reported_at = COALESCE(finished_at, created_at)
+            WHERE state IN ('done', 'failed');
+        """
+    )

@@ -64,9 +64,11 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
     market = await c.market_of(str(claim.approval.action.get("symbol", "")))
     text = cards.outcome_text(outcome, card.text_html if card else "", market)
     if card is not None:
-        await c.services.notifier.edit(c.chat_id, card.message_id, text)
+        delivery = await c.services.notifier.edit(c.chat_id, card.message_id, text)
     else:
-        await c.send_now(text)
+        delivery = await c.send_now(text)
+    if outcome.unknown is None:  # final: once shown, a restart need not retell it
+        approvals.reported_when_delivered(claim.approval.token, delivery)
 
 
 def _refused_params(approval: Approval | None, failure: ClaimFailure) -> dict[str, Any]:

@@ -25,13 +25,14 @@ from bot.handlers.outcomes import (
     refused_card,
     result_line,
     settled_notice,
+    unreported_notice,
 )
 from bot.timing import DEFAULT_TIMINGS
 
 __all__ = [
     "cancelled_card", "checking_notice", "close_card", "expired_card", "expiry_line",
     "margin_card", "order_card", "outcome_text", "refusal_text", "refusal_toast",
-    "refused_card", "result_line", "settled_notice",
+    "refused_card", "result_line", "settled_notice", "unreported_notice",
 ]
 
 Row = tuple[str, str]

@@ -81,6 +81,11 @@ def settled_notice(text: str) -> str:
     return f"ℹ️ An earlier action whose outcome was unknown has been checked: {esc(text)}."
 
 
+def unreported_notice(text: str) -> str:
+    """After a restart: the result of an action the bot recorded but had not shown yet."""
+    return f"ℹ️ The bot restarted before showing this result: {esc(text)}."
+
+
 def checking_notice(what: str, seconds_left: float) -> str:
     """After a restart: an action whose request may still land is being checked, not resent."""
     left = (f"{max(1, math.ceil(seconds_left))} s" if seconds_left < 120

@@ -23,6 +23,8 @@ from bot.errors import (
 )
 from bot.services.actions import MARGIN, ORDER, MarginChange, OrderAction, client_order_id
 from bot.services.margin import NOT_SENT, MarginExpectation, MarginService, cents_down
+from bot.services.notifier import Delivery
+from bot.services.reporting import Reports
 from bot.services.settlement import InDoubt, Settler
 from bot.services.trading import TradingService
 from bot.timing import Clock, Timings
@@ -76,6 +78,7 @@ class ApprovalService:
         self._prechecks: dict[str, PressCheck] = {}
         self._checkpoint = checkpoint or _no_checkpoint
         self._settler = Settler(store, audit, trading, margin, clock, timings)
+        self._reports = Reports(store, clock)
 
     def add_precheck(self, kind: str, check: PressCheck) -> None:
         """Re-check something more at press time for approvals of `kind` (e.g. top-up caps)."""
@@ -137,6 +140,7 @@ class ApprovalService:
                           approval.chat_id)
             outcome = self._interrupted(approval, UNREADABLE, BROKEN)
         self._audit_press(approval, outcome)
+        await self._checkpoint("finished")
         return outcome
 
     def _interrupted(self, approval: Approval, unknown: str, not_sent: str) -> PressOutcome:
@@ -225,6 +229,14 @@ class ApprovalService:
     def in_doubt(self) -> list[InDoubt]:
         """Actions whose request may still land: being checked, never resent."""
         return self._settler.in_doubt()
+
+    def unreported(self) -> list[tuple[Approval, str]]:
+        """Final outcomes the chat was never shown (a crash came first), with their text."""
+        return self._reports.unreported()
+
+    def reported_when_delivered(self, token: str, delivery: Delivery) -> None:
+        """Record that the outcome of `token` was shown once `delivery` has gone out."""
+        self._reports.when_delivered(token, delivery)
 
     def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
         state = outcome.approval.state if outcome.approval else "refused"

@@ -182,6 +182,31 @@ async def test_restart_settles_a_press_interrupted_before_sending(desk: Desk) ->
     assert row is not None and row.state == "failed"
 
 
+async def test_a_result_recorded_but_never_shown_is_told_after_a_restart(desk: Desk) -> None:
+    await desk.open_position()
+    shown = await desk.say("/margin add eth 10")
+    await desk.press(shown, "Confirm")  # shown on its card: never told again
+    card = await desk.say("/margin add eth 100")
+    token = token_of(card)
+    await desk.stop()
+    store, now = ApprovalStore(desk.db), desk.clock.time()
+    claim = store.claim(token, ALICE, ALICE, now)
+    assert claim.ok and claim.approval is not None
+    store.mark_intent(token, claim.approval.action, now)
+    desk.paper.engine.adjust_margin(desk.account_id, ETH, Decimal(100), MarginAction.ADD)
+    store.finish(token, "done", {"applied": True}, now)  # recorded; then the crash
+    since = desk.emulator.mark()
+    await desk.start()
+    told = await desk.emulator.wait_for_message(
+        ALICE, lambda m: m.text.startswith("ℹ️ The bot restarted"), 8.0, since=since)
+    assert told.text == ("ℹ️ The bot restarted before showing this result: the margin add of "
+                         "100 USDC to ETH isolated applied.")  # fmt: skip
+    assert desk.exchange.count(*MARGIN) == 1  # the shown one; nothing resent
+    await desk.barrier()
+    assert ApprovalStore(desk.db).list_unreported() == []  # told once, never again
+    assert sum(m.text.startswith("ℹ️ The bot restarted") for m in desk.messages()) == 1
+
+
 # ---- exchange refusals in plain language -------------------------------------------------------
 
 async def test_an_order_the_account_cannot_carry_is_refused_in_plain_words(desk: Desk) -> None:

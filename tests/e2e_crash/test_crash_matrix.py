@@ -4,13 +4,13 @@ margin add, restarted at once on the same database, and must then tell the truth
 Steps: `claimed` (before the intent row), `intent_recorded` (after it, nothing sent),
 `in_flight` (the exchange holds the request and runs it only after the restarted bot's
 start-up settlement — the reported bug), `applied` (the exchange ran it, the answer is held),
-`answered` (the bot has the answer, the outcome is not recorded), `told` (the card already
-shows the result). For each: the exchange saw at most one such write, the effect happened at
-most once (exactly when the write ran), the chat gets a true final message, and no approval is
-left pending, executing or unknown. Timestamp window 15 s and client timeout 2 s (BOT_TIMINGS),
-so "it can no longer land" is a fact 17 s after sending instead of 310 s. The cells of one
-kind run side by side; first bot starts (~1.5 s of imports each) are taken two at a time,
-restarts come at once.
+`answered` (the bot has the answer, the outcome is not recorded), `finished` (recorded, not
+shown yet), `told` (the card shows the result, recorded as shown). For each: the exchange saw
+at most one such write, the effect happened at most once (exactly when the write ran), the
+chat gets a true final message, and no approval is left pending, executing or unknown.
+Timestamp window 15 s and client timeout 2 s (BOT_TIMINGS), so "it can no longer land" is a
+fact 17 s after sending instead of 310 s. The cells of one kind run side by side; first bot
+starts (~1.5 s of imports each) are taken two at a time, restarts come at once.
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ BOT_TIMINGS = (f"http_timeout={HTTP_TIMEOUT},max_clock_skew_ms={WINDOW_MS},settl
 WAIT = 30.0  # a bot start on a busy 2-core machine, with room to spare
 SETTLED = "ℹ️ An earlier action whose outcome was unknown has been checked: "
 CHECKING = "⏳ After a restart, "
-PAUSED = ("claimed", "intent_recorded", "answered")  # bot-side pauses (TEST_PAUSE_AT)
-STEPS = ("claimed", "intent_recorded", "in_flight", "applied", "answered", "told")
-SENT = ("in_flight", "applied", "answered", "told")  # the write reached the exchange
+UNREPORTED = "ℹ️ The bot restarted before showing this result: "
+PAUSED = ("claimed", "intent_recorded", "answered", "finished")  # TEST_PAUSE_AT, in the bot
+STEPS = ("claimed", "intent_recorded", "in_flight", "applied", "answered", "finished", "told")
+SENT = ("in_flight", "applied", "answered", "finished", "told")  # the write reached it
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,14 @@ class Kind:
     write: tuple[str, str]
     applied: str  # regex of the settled text when it applied
     not_applied: str  # exact settled text when it never ran
+    recorded: str  # regex of the text of a recorded outcome never shown
 
 
 ORDER = Kind(
     "order", "/buy eth 0.5 isolated", ("POST", "/v1/order"),
     r"the order BUY 0\.5 ETH \(isolated\) was placed \(id \d+, filled at 2500\)\.",
     "the order BUY 0.5 ETH (isolated) never reached the exchange; nothing was placed.",
+    r"the order BUY 0\.5 ETH \(isolated\) was placed \(id \d+\)\.",
 )
 MARGIN = Kind(
     "margin", "/margin add eth 50", ("POST", "/v1/position_margin"),
@@ -68,6 +71,7 @@ MARGIN = Kind(
     r"est\. liq now \d+\.\d{2}\.",
     "the margin add of 50 USDC to ETH isolated did not apply: margin still 250.00 USDC; "
     "nothing was resent.",
+    r"the margin add of 50 USDC to ETH isolated applied\.",
 )
 
 
@@ -104,6 +108,21 @@ def _open_long(exchange: PaperExchange) -> None:
 def _workdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _reported(db: Path) -> bool:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return bool(conn.execute(
+            "SELECT 1 FROM approvals WHERE reported_at IS NOT NULL").fetchall())  # fmt: skip
+
+
+async def _until_reported(db: Path) -> None:
+    """Until the bot has recorded that the card's result was shown (polls the file)."""
+    for _ in range(int(WAIT / 0.02)):
+        if _reported(db):
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the shown result was never recorded")
 
 
 def _unsettled(db: Path) -> list[str]:
@@ -178,6 +197,7 @@ async def _crash(kind: Kind, step: str, tmp: Path, starting: asyncio.Semaphore) 
                     await emulator.wait_for_message(
                         ALICE, lambda m: m.message_id == card.message_id and "✅" in m.text,
                         WAIT, since=since)
+                    await _until_reported(db)
             await first.kill()
             if step == "applied" and gate is not None:
                 gate.set()  # the answer goes to a dead process
@@ -190,11 +210,15 @@ async def _crash(kind: Kind, step: str, tmp: Path, starting: asyncio.Semaphore) 
                 assert "is being checked with the exchange; it was not resent." in checking
                 if gate is not None:
                     gate.set()  # ... and here it lands, after start-up settlement
-            if step == "told":
+            if step in ("finished", "told"):  # the press recorded its own outcome
+                if step == "finished":  # ... but the chat never saw it: told at start-up
+                    final = await _text(emulator, since, UNREPORTED, WAIT)
+                    assert re.fullmatch(kind.recorded, final), final
                 history = await _history(emulator)
-                assert "settled:" not in history  # the press recorded its own outcome
-                assert not any(m.text.startswith((SETTLED, CHECKING))
-                               for m in _since(emulator, since))
+                assert "settled:" not in history and ": done" in history, history
+                told = [m.text for m in _since(emulator, since)
+                        if m.text.startswith((SETTLED, CHECKING, UNREPORTED))]
+                assert len(told) == (1 if step == "finished" else 0), told
             else:
                 final = await _text(emulator, since, SETTLED, LIFETIME + WAIT)
                 if step == "claimed":

@@ -137,3 +137,25 @@ def test_two_connections_claiming_the_same_token_exactly_one_wins(tmp_path):
     for t in threads:
         t.join(timeout=20)
     assert sorted(wins[0] + wins[1]) == sorted(tokens)  # every token won exactly once
+
+
+def test_the_intent_row_keeps_the_signed_timestamp_and_the_request_lifetime(store):
+    approval = make(store)
+    store.claim(approval.token, USER, CHAT, now=T0 + 1)
+    store.mark_intent(approval.token, {"margin": "261"}, now=T0 + 2,
+                      sent_ts_ms=1_700_000_002_123, lands_by=T0 + 312)
+    row = store.get(approval.token)
+    assert (row.sent_ts_ms, row.lands_by, row.intent_at) == (1_700_000_002_123, T0 + 312, T0 + 2)
+
+
+def test_a_finished_press_is_unreported_until_its_message_was_shown(store):
+    pressed, untouched = make(store), make(store)
+    store.claim(pressed.token, USER, CHAT, now=T0 + 1)
+    assert store.list_unreported() == []  # executing: settlement's job, not a report
+    store.finish(pressed.token, "done", {"applied": True}, now=T0 + 2)
+    store.cancel(untouched.token, USER, CHAT, now=T0 + 2)  # never pressed: nothing to tell
+    assert [a.token for a in store.list_unreported()] == [pressed.token]
+    store.mark_reported(pressed.token, now=T0 + 3)
+    store.mark_reported(pressed.token, now=T0 + 9)  # the first time counts
+    assert store.list_unreported() == []
+    assert store.get(pressed.token).reported_at == T0 + 3
