@@ -33,7 +33,7 @@ from storage.audit import AuditLog
 
 # A press-time check for one kind of approval: raises UserInputError to stop it before sending.
 PressCheck = Callable[[Approval], Awaitable[None]]
-# Called at each step of a press ("claimed", "intent_recorded", "answered"); a no-op except in
+# Called at each step of a press (bot/checkpoints.py STEPS); a no-op except in
 # the crash tests, which pause the process there to kill it (see bot/checkpoints.py).
 Checkpoint = Callable[[str], Awaitable[None]]
 UNREADABLE = "the exchange's answer could not be read; checking the result, it will not be resent"
