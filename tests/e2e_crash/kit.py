@@ -1,9 +1,9 @@
 """Crash-test kit: the real `margin-desk run` as a subprocess, killed with SIGKILL mid-press.
 
 Around it, in the test's process so they outlive the bot: the Bot API emulator served over
-HTTP on loopback, and the paper exchange on loopback behind `Wire`, an ASGI wrapper that
-records every request and can hold one write before it runs (in flight) or after it ran,
-before its answer (applied).
+HTTP on loopback (bot/botapi/server.py), and the paper exchange on loopback behind `Wire`, an
+ASGI wrapper that records every request and can hold one write before it runs (in flight) or
+after it ran, before its answer (applied).
 """
 
 from __future__ import annotations
@@ -12,17 +12,11 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-import uvicorn
-
-from bot.botapi import BotApiEmulator
-from bot.botapi.transport import emulator_transport
 from bot.checkpoints import MARKER
 
 Scope = dict[str, Any]
@@ -30,34 +24,6 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 Key = tuple[str, str]  # (METHOD, path)
-
-
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # the test process keeps its own signals
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serve(app: App) -> AsyncIterator[int]:
-    """Serve an ASGI app on 127.0.0.1; yields the port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    server = _Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off",
-                                    timeout_graceful_shutdown=1))  # fmt: skip
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.005)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def _body(receive: Receive) -> bytes:
@@ -83,27 +49,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return again
-
-
-def emulator_app(emulator: BotApiEmulator) -> App:
-    """The emulator as an HTTP server, so a bot in another process can poll it."""
-    transport = emulator_transport(emulator)
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        body = await _body(receive)
-        query = scope.get("query_string", b"").decode()
-        url = "http://emulator" + scope["path"] + (f"?{query}" if query else "")
-        headers = [(k.decode(), v.decode()) for k, v in scope["headers"]]
-        request = httpx.Request(scope["method"], url, headers=headers, content=body)
-        response = await transport.handle_async_request(request)
-        content = await response.aread()
-        await send({"type": "http.response.start", "status": response.status_code,
-                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
-        await send({"type": "http.response.body", "body": content})
-
-    return app
 
 
 class Wire:

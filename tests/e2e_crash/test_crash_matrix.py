@@ -26,10 +26,11 @@ from pathlib import Path
 import pytest
 
 from bot.botapi import BotApiEmulator, BotMessage
+from bot.botapi.server import serve_emulator
 from bot.domain.models import MarginMode, OrderRequest, OrderType, Side
 from bot.paper.runner import PaperExchange
 from bot.timing import Timings
-from tests.e2e_crash.kit import BotProcess, Wire, emulator_app, serve
+from tests.e2e_crash.kit import BotProcess, Wire
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -75,13 +76,13 @@ MARGIN = Kind(
 )
 
 
-def _env(exchange: PaperExchange, tg_port: int, db: Path, pause: str | None) -> dict[str, str]:
+def _env(exchange: PaperExchange, telegram: str, db: Path, pause: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERLY_", "TELEGRAM_",
                                                                        "BOT_", "TEST_"))}
     env.update(dict(line.split("=", 1) for line in exchange.credentials.credential_lines()))
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{tg_port}/bot",
+        "TELEGRAM_API_BASE_URL": telegram,
         "BOT_ALLOWED_USER_IDS": str(ALICE),
         "BOT_DB_PATH": str(db),
         "ORDERLY_NETWORK": "paper",
@@ -169,11 +170,11 @@ async def _crash(kind: Kind, step: str, tmp: Path, starting: asyncio.Semaphore) 
     db = _workdir(tmp) / "data" / "margin-desk.db"  # not ./bot: `python -m bot` imports it
     first: BotProcess | None = None
     second: BotProcess | None = None
-    async with exchange, serve(emulator_app(emulator)) as tg_port:
+    async with exchange, serve_emulator(emulator) as telegram:
         _open_long(exchange)
         try:
             up = asyncio.Event()
-            first = await _start(_env(exchange, tg_port, db, step if step in PAUSED else None),
+            first = await _start(_env(exchange, telegram, db, step if step in PAUSED else None),
                                  tmp, starting, up)  # fmt: skip
             since = emulator.mark()
             emulator.push_text(ALICE, ALICE, kind.command)
@@ -203,7 +204,7 @@ async def _crash(kind: Kind, step: str, tmp: Path, starting: asyncio.Semaphore) 
                 gate.set()  # the answer goes to a dead process
             since = emulator.mark()
             # restarted at once (not queued behind other cells' first starts)
-            second = await BotProcess(_env(exchange, tg_port, db, None), tmp).start()
+            second = await BotProcess(_env(exchange, telegram, db, None), tmp).start()
             if step in ("intent_recorded", "in_flight"):
                 # start-up settlement must not conclude anything while the request may land
                 checking = await _text(emulator, since, CHECKING, WAIT)
