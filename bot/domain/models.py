@@ -155,6 +155,8 @@ class Order:
     average_executed_price: Decimal | None = None
     created_time: int = 0
     updated_time: int = 0
+    total_fee: Decimal = Decimal(0)  # every fill's fee so far (USDC)
+    reason: str = ""  # why the exchange cancelled or rejected it, when it says
 
 
 @dataclass(frozen=True, slots=True)

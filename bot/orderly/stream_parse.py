@@ -58,6 +58,8 @@ class ExecutionEvent:
     last_fill_price: Decimal
     fee: Decimal
     reason: str = ""
+    trade_id: int = 0  # 0 for a status change without a fill
+    timestamp: int = 0  # ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +192,17 @@ def parse_execution(row: dict[str, Any]) -> ExecutionEvent:
         average_executed_price=avg if avg else None,
         created_time=ts,
         updated_time=ts,
+        total_fee=dec(row.get("totalFee"), ZERO),
+        reason=str(row.get("reason") or ""),
     )
     return ExecutionEvent(
         order=order,
         last_fill_qty=dec(row.get("executedQuantity"), ZERO),
         last_fill_price=dec(row.get("executedPrice"), ZERO),
         fee=dec(row.get("fee"), ZERO),
-        reason=str(row.get("reason") or ""),
+        reason=order.reason,
+        trade_id=_int(row.get("tradeId")),
+        timestamp=ts,
     )
 
 

@@ -193,18 +193,20 @@ class OrderRow(_Wire):
     reduce_only: bool | None = None
     client_order_id: Text | None = None
     average_executed_price: Num | None = None
+    total_fee: Num | None = None
     created_time: Int = 0
     updated_time: Int = 0
 
     def to_domain(self) -> m.Order:
-        avg = self.average_executed_price if self.executed_quantity else None
+        done = self.executed_quantity
+        avg = self.average_executed_price if done else None
         return m.Order(
             order_id=self.order_id, symbol=self.symbol, side=self.side, order_type=self.type,
-            price=self.price, quantity=self.quantity, executed_quantity=self.executed_quantity,
+            price=self.price, quantity=self.quantity, executed_quantity=done,
             status=self.status, margin_mode=self.margin_mode,
             reduce_only=bool(self.reduce_only), client_order_id=self.client_order_id or None,
             average_executed_price=avg, created_time=self.created_time,
-            updated_time=self.updated_time,
+            updated_time=self.updated_time, total_fee=self.total_fee or ZERO,
         )
 
 

@@ -80,6 +80,7 @@ def _load_order(row: dict[str, Any]) -> OrderState:
         reduce_only=bool(row["reduce_only"]), client_order_id=row["client_order_id"],
         executed=Decimal(row["executed"]), avg_price=_num(row["avg_price"]),
         status=row["status"], created_ms=row["created_ms"], updated_ms=row["updated_ms"],
+        fee_total=Decimal(row.get("fee_total") or "0"), reason=row.get("reason") or "",
     )
 
 

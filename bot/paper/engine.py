@@ -120,6 +120,17 @@ class PaperEngine(OrderDesk):
         self._fill_resting(symbol, price, MAKER_FEE)
         self._liquidate(symbol)
 
+    def set_depth(self, symbol: str, qty: Decimal | None) -> None:
+        """Resting liquidity: at most `qty` of the crossed resting orders fills per mark move
+        (the rest stays open, PARTIAL_FILLED); None (the default) fills them whole."""
+        self.market(symbol)
+        if qty is None:
+            self._s.depth.pop(symbol, None)
+        elif qty <= 0:
+            raise EngineError(-1005, "depth must be positive")
+        else:
+            self._s.depth[symbol] = qty
+
     def mark(self, symbol: str) -> Decimal:
         self.market(symbol)
         return self._s.marks[symbol]

@@ -24,6 +24,7 @@ class ExecutionEvent:
     last_fill_qty: Decimal  # 0 for a status change without a fill
     last_fill_price: Decimal
     fee: Decimal
+    trade_id: int = 0  # the fill's trade id (0 for a status change without a fill)
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,8 +154,10 @@ class OrderDesk:
         self._events.append(BalanceEvent(acct.account_id, ledger.holding_view(self._s, acct)))
 
     def _exec(self, order: OrderState, qty: Decimal = ZERO, price: Decimal = ZERO,
-              fee: Decimal = ZERO) -> None:
-        self._events.append(ExecutionEvent(order.account_id, order.view(), qty, price, fee))
+              fee: Decimal = ZERO, trade_id: int = 0) -> None:
+        self._events.append(
+            ExecutionEvent(order.account_id, order.view(), qty, price, fee, trade_id)
+        )
 
     def _arrive(self, order: OrderState) -> None:
         """Take, rest or cancel a new (or edited) order at the current mark."""
@@ -168,42 +170,63 @@ class OrderDesk:
         else:
             self._push_balance(self._s.accounts[order.account_id])  # frozen margin changed
 
-    def _cancel(self, order: OrderState, push_balance: bool = True) -> None:
-        order.status = "CANCELLED"
+    def reject_order(self, account_id: str, order_id: int, reason: str) -> None:
+        """The exchange's risk engine refuses a resting order (status REJECTED, with reason):
+        how the paper exchange rehearses an exchange-side rejection."""
+        order = self._own(account_id, order_id)
+        if not order.is_open:
+            raise EngineError(-1006, f"order {order_id} is not open")
+        self._cancel(order, status="REJECTED", reason=reason)
+
+    def _cancel(self, order: OrderState, push_balance: bool = True, *, status: str = "CANCELLED",
+                reason: str = "") -> None:
+        order.status, order.reason = status, reason
         order.updated_ms = self._now()
         self._exec(order)
         if push_balance:
             self._push_balance(self._s.accounts[order.account_id])
 
-    def _fill(self, order: OrderState, price: Decimal, fee_rate: Decimal) -> None:
-        """Fill what is left of the order (a reduce-only one at most the position) at `price`."""
+    def _fill(self, order: OrderState, price: Decimal, fee_rate: Decimal,
+              limit: Decimal | None = None) -> Decimal:
+        """Fill what is left of the order (a reduce-only one at most the position; at most
+        `limit`, the resting liquidity left, when given) at `price`; returns the qty filled."""
         acct = self._s.accounts[order.account_id]
-        qty = order.remaining
+        qty, closes = order.remaining, False
         if order.reduce_only:
             pos = acct.positions.get((order.symbol, order.margin_mode))
             pos_qty = pos.qty if pos else ZERO
             if pos_qty == 0 or (pos_qty > 0) == (order.side is Side.BUY):
-                self._cancel(order)
-                return
+                self._cancel(order, reason="reduce-only: no position left to reduce")
+                return ZERO
             qty = min(qty, abs(pos_qty))
+            closes = qty < order.remaining  # the position is smaller than the order
+        if limit is not None and limit < qty:
+            qty, closes = limit, False
         now = self._now()
         leverage = self._s.leverage_of(acct, order.symbol, order.margin_mode)
         fee, realized = apply_fill(self._s, acct, order.symbol, order.margin_mode, order.side,
                                    qty, price, fee_rate, leverage, now)
-        trades.record(self._s, acct.account_id, order.symbol, order.margin_mode, order.side, qty,
-                      price, fee, realized, now, order_id=order.order_id,
-                      maker=fee_rate == MAKER_FEE)  # fmt: skip
-        order.record_fill(qty, price, now)
-        self._exec(order, qty, price, fee)
-        if order.remaining > 0:  # a reduce-only order larger than what was left to close
-            self._cancel(order, push_balance=False)
+        trade = trades.record(self._s, acct.account_id, order.symbol, order.margin_mode,
+                              order.side, qty, price, fee, realized, now,
+                              order_id=order.order_id, maker=fee_rate == MAKER_FEE)  # fmt: skip
+        order.record_fill(qty, price, now, fee)
+        self._exec(order, qty, price, fee, trade.trade_id)
+        if closes:  # what a reduce-only order has left once the position is closed
+            self._cancel(order, push_balance=False,
+                         reason="reduce-only: larger than the position it reduced")
         self._push_positions(acct)
         self._push_balance(acct)
+        return qty
 
     def _fill_resting(self, symbol: str, mark: Decimal, fee_rate: Decimal = MAKER_FEE) -> None:
-        """Fill, at their own price, the resting orders the new mark has crossed."""
+        """Fill, at their own price, the resting orders the new mark has crossed (within the
+        symbol's resting depth, if one is set: the rest of an order stays open)."""
+        left = self._s.depth.get(symbol)
         for order in self._s.open_orders(symbol=symbol):
+            if left is not None and left <= 0:
+                break
             if order.is_open and order.price is not None and book.crosses(
                 order.side, order.price, mark
             ):
-                self._fill(order, order.price, fee_rate)
+                done = self._fill(order, order.price, fee_rate, left)
+                left = None if left is None else left - done

@@ -84,7 +84,7 @@ def order_row(o: Order) -> Row:
         "order_id": o.order_id, "user_id": 0, "price": o.price, "type": o.order_type.value,
         "quantity": o.quantity, "amount": None, "executed_quantity": o.executed_quantity,
         "total_executed_quantity": o.executed_quantity, "visible_quantity": o.quantity,
-        "symbol": o.symbol, "side": o.side.value, "status": o.status, "total_fee": ZERO,
+        "symbol": o.symbol, "side": o.side.value, "status": o.status, "total_fee": o.total_fee,
         "fee_asset": "USDC", "client_order_id": o.client_order_id,
         "average_executed_price": o.average_executed_price, "created_time": o.created_time,
         "updated_time": o.updated_time, "realized_pnl": ZERO, "reduce_only": o.reduce_only,
@@ -182,18 +182,20 @@ def ws_position(p: Position) -> Row:
 
 
 def ws_execution(e: ExecutionEvent, seq: int) -> Row:
+    """One `executionreport` row: this fill (0s for a status change) and the order's totals."""
     o = e.order
     filled = e.last_fill_qty > 0
     return {
         "symbol": o.symbol, "clientOrderId": o.client_order_id or "", "orderId": o.order_id,
         "type": o.order_type.value, "side": o.side.value, "quantity": o.quantity,
-        "price": o.price if o.price is not None else ZERO, "tradeId": seq if filled else 0,
+        "price": o.price if o.price is not None else ZERO, "tradeId": e.trade_id,
         "executedPrice": e.last_fill_price, "executedQuantity": e.last_fill_qty, "fee": e.fee,
         "feeAsset": "USDC", "totalExecutedQuantity": o.executed_quantity,
         "avgExecutedPrice": o.average_executed_price or ZERO, "status": o.status,
-        "reason": "", "totalFee": e.fee, "visibleQuantity": o.quantity,
-        "timestamp": o.updated_time, "marginMode": o.margin_mode.value, "maker": False,
-        "match_id": seq if filled else 0, "seq": seq,
+        "reason": o.reason, "totalFee": o.total_fee, "visibleQuantity": o.quantity,
+        "timestamp": o.updated_time, "marginMode": o.margin_mode.value,
+        "maker": filled and o.order_type.value == "LIMIT" and e.last_fill_price == o.price,
+        "match_id": e.trade_id, "seq": seq,
     }
 
 

@@ -53,6 +53,8 @@ class OrderState:
     status: str = "NEW"
     created_ms: int = 0
     updated_ms: int = 0
+    fee_total: Decimal = ZERO
+    reason: str = ""
 
     @property
     def remaining(self) -> Decimal:
@@ -62,8 +64,9 @@ class OrderState:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    def record_fill(self, qty: Decimal, price: Decimal, now: int) -> None:
-        """Add a fill: executed quantity, average price and status."""
+    def record_fill(self, qty: Decimal, price: Decimal, now: int, fee: Decimal = ZERO) -> None:
+        """Add a fill: executed quantity, average price, fees and status."""
+        self.fee_total += fee
         total = self.executed + qty
         previous = (self.avg_price or ZERO) * self.executed
         self.avg_price = (previous + qty * price) / total
@@ -88,6 +91,8 @@ class OrderState:
             average_executed_price=self.avg_price,
             created_time=self.created_ms,
             updated_time=self.updated_ms,
+            total_fee=self.fee_total,
+            reason=self.reason,
         )
 
 
@@ -117,6 +122,9 @@ class State:
     next_liquidation_id: int = 1
     trades: dict[str, list[Trade]] = field(default_factory=dict)  # per account, oldest first
     next_trade_id: int = 1
+    # Resting liquidity per symbol: at most this much of the crossed resting orders fills per
+    # mark move (None = all of it). Lets the paper exchange produce partial fills.
+    depth: dict[str, Decimal] = field(default_factory=dict)
 
     def open_orders(
         self, account_id: str | None = None, symbol: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.models import OrderType
-from bot.paper.engine import ExecutionEvent
+from bot.paper.engine import ExecutionEvent, PaperEngine
 from tests.paper.engine_fixtures import (
     ACCOUNT,
     BTC,
@@ -197,3 +197,46 @@ def test_edit_order_revalidates_and_can_fill() -> None:
     filled = engine.edit_order(ACCOUNT, ack.order_id, D("2510"), None)  # now marketable
     assert (filled.status, filled.average_executed_price) == ("FILLED", 2500)
     rejected(-1006, engine.edit_order, ACCOUNT, ack.order_id, D("2400"), None)
+
+
+# ---- what the fills announcer relies on: totals, trade ids, partial fills, rejections ------
+def _resting_buy(qty: str = "1") -> tuple[PaperEngine, int]:
+    engine = make_engine()
+    ack = engine.create_order(ACCOUNT, req(ETH, BUY, qty, ISOLATED, price="2400"))
+    engine.drain_events()
+    return engine, ack.order_id
+
+
+def _executions(engine: PaperEngine) -> list[ExecutionEvent]:
+    return [e for e in engine.drain_events() if isinstance(e, ExecutionEvent)]
+
+
+def test_resting_fill_carries_trade_id_and_fee_totals() -> None:
+    engine, order_id = _resting_buy()
+    engine.set_mark(ETH, D("2399"))
+    (fill,) = _executions(engine)
+    assert fill.order.order_id == order_id and fill.trade_id > 0 and fill.last_fill_qty == 1
+    assert fill.order.status == "FILLED" and fill.order.total_fee == fill.fee == D("0.72")
+
+
+def test_depth_gives_partial_fills_then_the_rest() -> None:
+    engine, _ = _resting_buy("1")
+    engine.set_depth(ETH, D("0.4"))
+    engine.set_mark(ETH, D("2399"))
+    first = _executions(engine)
+    assert [(e.last_fill_qty, e.order.status) for e in first] == [(D("0.4"), "PARTIAL_FILLED")]
+    engine.set_depth(ETH, None)
+    engine.set_mark(ETH, D("2398"))
+    second = _executions(engine)
+    assert [(e.last_fill_qty, e.order.status) for e in second] == [(D("0.6"), "FILLED")]
+    assert second[0].trade_id > first[0].trade_id
+    assert second[0].order.total_fee == first[0].fee + second[0].fee
+
+
+def test_exchange_rejects_a_resting_order_with_a_reason() -> None:
+    engine, order_id = _resting_buy()
+    engine.reject_order(ACCOUNT, order_id, "risk check failed")
+    (event,) = _executions(engine)
+    assert (event.order.status, event.order.reason, event.trade_id) == (
+        "REJECTED", "risk check failed", 0)
+    rejected(-1006, engine.reject_order, ACCOUNT, order_id, "again")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -62,12 +63,15 @@ def test_ws_position_is_camel_case() -> None:
 
 
 def test_execution_report_carries_fill_and_mode() -> None:
-    event = ExecutionEvent("0xa", ORDER, D("0.1"), D("2500"), D("0.15"))
+    order = replace(ORDER, total_fee=D("0.15"))
+    event = ExecutionEvent("0xa", order, D("0.1"), D("2500"), D("0.15"), trade_id=41)
     push = shapes.ws_execution(event, seq=3)
     assert push["orderId"] == 7 and push["clientOrderId"] == "abc"
     assert (push["executedQuantity"], push["executedPrice"]) == (D("0.1"), D("2500"))
     assert push["status"] == "FILLED" and push["marginMode"] == "ISOLATED"
-    assert push["tradeId"] == 3
+    assert (push["tradeId"], push["seq"]) == (41, 3)  # the trade's id, not the push counter
+    assert (push["fee"], push["totalFee"]) == (D("0.15"), D("0.15"))
+    assert shapes.order_row(order)["total_fee"] == D("0.15")
     assert shapes.order_row(ORDER)["type"] == "MARKET"
 
 
