@@ -18,6 +18,7 @@ from bot.alerting import install_alerts, make_alert_sink
 from bot.checkpoints import pause_at
 from bot.config import Settings
 from bot.errors import ConfigError, MarginDeskError, StartupFailed
+from bot.fill_notices import install_fill_notices
 from bot.handlers import cards
 from bot.handlers.commands_alerts import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
@@ -152,6 +153,11 @@ class BotRuntime:
             timings=timings, poll_seconds=settings.monitor_poll_seconds,
             websocket=link.ws_public_url is not None or link.ws_private_url is not None,
         )
+        self.fills = install_fill_notices(
+            self.services, db, link.client, timings=timings,
+            poll_seconds=settings.monitor_poll_seconds,
+            websocket=link.ws_private_url is not None,
+        )
         self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
         self.services.status.feed_age = self.monitor.feed_age
         self.services.status.watched = self.monitor.watched_count
@@ -174,6 +180,9 @@ class BotRuntime:
             self._tasks.append(asyncio.create_task(
                 self.monitor.run(link.ws_public_url, link.ws_private_url, link.signer),
                 name="monitor",
+            ))  # fmt: skip
+            self._tasks.append(asyncio.create_task(
+                self.fills.run(link.ws_private_url, link.signer), name="fills",
             ))  # fmt: skip
         await self.app.bot.set_my_commands(bot_commands())
         await self.app.start()

@@ -20,6 +20,8 @@ class ChatSettings:
     per_day_cap: Decimal | None = None  # USDC per rolling 24 h of top-ups; None = off
     alerts_enabled: bool = True  # liquidation alerts for this chat at all
     info_notes: bool = True  # informational notes: recovery, degraded feed, a calm close
+    notify_fills: bool = True  # a message for each fill of an order (/notify fills)
+    notify_orders: bool = True  # ... and for an order cancelled/rejected by the exchange
 
     @property
     def known(self) -> bool:
@@ -87,6 +89,22 @@ class ChatStore:
         return self.get(chat_id)
 
 
+    def set_notify(
+        self, chat_id: int, *, fills: bool | None = None, orders: bool | None = None
+    ) -> ChatSettings:
+        """Change the /notify switches that are given; leave the others as they are."""
+        current = self.get(chat_id)
+        new_fills = current.notify_fills if fills is None else fills
+        new_orders = current.notify_orders if orders is None else orders
+        self._db.execute(
+            "INSERT INTO chats (chat_id, notify_fills, notify_orders) VALUES (?, ?, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET notify_fills = excluded.notify_fills,"
+            " notify_orders = excluded.notify_orders",
+            [chat_id, int(new_fills), int(new_orders)],
+        )
+        return self.get(chat_id)
+
+
 def _to_settings(row: dict[str, Any]) -> ChatSettings:
     return ChatSettings(
         chat_id=row["chat_id"],
@@ -96,4 +114,6 @@ def _to_settings(row: dict[str, Any]) -> ChatSettings:
         per_day_cap=text_to_dec(row["per_day_cap"]),
         alerts_enabled=bool(row["alerts_enabled"]),
         info_notes=bool(row["info_notes"]),
+        notify_fills=bool(row.get("notify_fills", 1)),
+        notify_orders=bool(row.get("notify_orders", 1)),
     )

@@ -134,3 +134,46 @@ def _reported_at(db: Database) -> None:
             WHERE state IN ('done', 'failed');
         """
     )
+
+
+@MIGRATIONS(name="0005_fills_order_notices")
+def _fills_order_notices(db: Database) -> None:
+    """Fill and order notices: per order what the exchange showed and what chats were told
+    (so nothing is announced twice, across WebSocket/REST and restarts), liquidation trades
+    told, a sync watermark, and each chat's /notify switches."""
+    db.executescript(
+        """
+        CREATE TABLE order_notices (
+            order_id       INTEGER PRIMARY KEY,
+            symbol         TEXT NOT NULL,
+            order_json     TEXT NOT NULL,
+            seen_executed  TEXT NOT NULL DEFAULT '0',
+            seen_notional  TEXT NOT NULL DEFAULT '0',
+            seen_fee       TEXT NOT NULL DEFAULT '0',
+            seen_status    TEXT NOT NULL DEFAULT '',
+            told_executed  TEXT NOT NULL DEFAULT '0',
+            told_notional  TEXT NOT NULL DEFAULT '0',
+            told_fee       TEXT NOT NULL DEFAULT '0',
+            told_status    TEXT NOT NULL DEFAULT '',
+            user_cancelled INTEGER NOT NULL DEFAULT 0,
+            updated_ms     INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX order_notices_open ON order_notices (seen_status);
+
+        CREATE TABLE liquidation_notices (
+            liquidation_id INTEGER NOT NULL,
+            symbol         TEXT NOT NULL,
+            margin_mode    TEXT NOT NULL,
+            told_at        REAL NOT NULL,
+            PRIMARY KEY (liquidation_id, symbol, margin_mode)
+        );
+
+        CREATE TABLE notice_meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        ALTER TABLE chats ADD COLUMN notify_fills INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE chats ADD COLUMN notify_orders INTEGER NOT NULL DEFAULT 1;
+        """
+    )

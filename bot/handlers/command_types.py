@@ -150,6 +150,14 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Notify:
+    """/notify (show) or /notify fills|orders on|off."""
+
+    kind: str | None = None  # "fills" or "orders"; None: show the settings
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     n: int = HISTORY_DEFAULT
 
@@ -157,5 +165,5 @@ class History:
 Command = (
     Start | Help | Positions | PositionShow | Balance | LeverageShow | LeverageSet | ModeShow
     | ModeSet | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow
-    | AlertSet | AlertToggle | Snooze | Limits | Status | History
+    | AlertSet | AlertToggle | Snooze | Limits | Notify | Status | History
 )

@@ -35,6 +35,7 @@ from bot.handlers.command_types import (
     MarginChange,
     ModeSet,
     ModeShow,
+    Notify,
     Off,
     Orders,
     Positions,
@@ -47,7 +48,7 @@ from bot.handlers.command_types import (
 __all__ = [
     "OFF", "USAGE", "AlertSet", "AlertShow", "AlertToggle", "Balance", "BuySell", "Cancel",
     "CancelAll", "Close", "Command", "Help", "History", "LeverageSet", "LeverageShow", "Limits",
-    "MarginChange", "ModeSet", "ModeShow", "Off", "Orders", "PositionShow", "Positions",
+    "MarginChange", "ModeSet", "ModeShow", "Notify", "Off", "Orders", "PositionShow", "Positions",
     "Snooze", "Start", "Status", "command_name", "parse_command",
 ]
 
@@ -74,10 +75,12 @@ USAGE: dict[str, str] = {
     "alert": "/alert [default|SYMBOL WARN% [CRITICAL%] | SYMBOL on|off] — e.g. /alert ETH 5 2.5",
     "limits": "/limits [PER_ACTION_USDC|off] [PER_DAY_USDC|off] — e.g. /limits 200 1000",
     "snooze": "/snooze SYMBOL 15m|1h|…|off (max 24h) — e.g. /snooze ETH 1h",
+    "notify": "/notify [fills|orders on|off] — e.g. /notify fills off",
     "status": "/status — exchange, clock skew, feed age, positions watched",
     "history": f"/history [N] (max {HISTORY_MAX}) — e.g. /history 20",
 }
 HELP_HINT = "send /help for the list of commands"
+NOTIFY_KINDS = ("fills", "orders")
 
 
 def _kw(token: str) -> str:
@@ -232,6 +235,15 @@ def _limits(args: list[str]) -> Limits:
     return Limits(per_action, per_day)
 
 
+def _notify(args: list[str]) -> Notify:
+    _count(args, 0, 2)
+    if not args:
+        return Notify()
+    if len(args) != 2 or _kw(args[0]) not in NOTIFY_KINDS or _kw(args[1]) not in ("on", "off"):
+        raise UserInputError("say what and on or off: /notify fills off, /notify orders on")
+    return Notify(_kw(args[0]), _kw(args[1]) == "on")
+
+
 def _history(args: list[str]) -> History:
     _count(args, 0, 1)
     return History(parse_count(args[0], "N", maximum=HISTORY_MAX) if args else HISTORY_DEFAULT)
@@ -254,6 +266,7 @@ _PARSERS = {
     "alert": _alert,
     "limits": _limits,
     "snooze": _snooze,
+    "notify": _notify,
     "status": _no_args(Status()),
     "history": _history,
 }

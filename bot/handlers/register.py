@@ -16,7 +16,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import access, callbacks, commands_alerts, commands_read, commands_trade, errors
+from bot.handlers import (
+    access,
+    callbacks,
+    commands_alerts,
+    commands_notify,
+    commands_read,
+    commands_trade,
+    errors,
+)
 from bot.handlers import parsing as p
 from bot.handlers.context import Ctx, services_of
 
@@ -47,6 +55,7 @@ HANDLERS: dict[type, Handler] = {
     p.AlertToggle: commands_alerts.alert_toggle,
     p.Snooze: commands_alerts.snooze,
     p.Limits: commands_alerts.limits,
+    p.Notify: commands_notify.notify,
 }
 
 # The menu registered with setMyCommands (name, description), in the order shown.
@@ -65,6 +74,7 @@ MENU: list[tuple[str, str]] = [
     ("alert", "liquidation alert levels and distances"),
     ("limits", "caps on one-tap margin top-ups"),
     ("snooze", "pause alert reminders for a position"),
+    ("notify", "fill and order notices on or off"),
     ("status", "exchange, clock skew, feed, version"),
     ("history", "recent actions and their outcomes"),
     ("help", "every command with an example"),

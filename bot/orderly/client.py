@@ -229,11 +229,11 @@ class OrderlyClient:
 
     async def get_orders(
         self, symbol: str | None = None, status: str = "INCOMPLETE", *, page: int = 1,
-        size: int = 100,
+        size: int = 100, pages: int = MAX_ORDER_PAGES,
     ) -> list[m.Order]:
-        """Orders matching the filter, following pagination from `page` to the end."""
+        """Orders matching the filter, following pagination from `page` (at most `pages`)."""
         orders: list[m.Order] = []
-        for current in range(page, page + MAX_ORDER_PAGES):
+        for current in range(page, page + min(pages, MAX_ORDER_PAGES)):
             params = [("symbol", symbol), ("status", status), ("page", current), ("size", size)]
             rows, total = parse_one(wire.OrdersPage, await self._get("/v1/orders", params))
             orders.extend(rows)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
+from typing import Protocol
 
 from bot.domain import margin as m
 from bot.domain.models import (
@@ -33,6 +35,13 @@ from bot.services.markets import MarketDirectory
 HUNDRED = Decimal(100)
 
 
+class OrderHooks(Protocol):
+    """Who else must know what the bot itself reported or asked (the fill notices)."""
+
+    def reported(self, order: Order) -> None: ...
+    def cancelling(self, orders: Iterable[Order]) -> None: ...
+
+
 class TradingService:
     def __init__(
         self, client: OrderlyClient, markets: MarketDirectory, leverage: LeverageService
@@ -40,6 +49,7 @@ class TradingService:
         self._client = client
         self._markets = markets
         self._leverage = leverage
+        self.hooks: OrderHooks | None = None
 
     # ---- reads -------------------------------------------------------------------------
     async def positions(self) -> list[PositionView]:
@@ -219,6 +229,8 @@ class TradingService:
             after = await self._client.get_position(request.symbol, request.margin_mode)
         except ExchangeError:  # accepted; only the read-back failed: /orders shows it
             return OrderResult(None, client_order_id, None)
+        if self.hooks is not None:
+            self.hooks.reported(order)  # the card shows this state: no notice repeats it
         return OrderResult(order, client_order_id, after)
 
     async def _find(self, client_order_id: str) -> Order | None:
@@ -237,6 +249,8 @@ class TradingService:
         order = await self._client.get_order(order_id)
         if order.status not in ("NEW", "PARTIAL_FILLED"):
             raise UserInputError(f"order {order_id} is already {order.status.lower()}")
+        if self.hooks is not None:
+            self.hooks.cancelling([order])  # the reply says it; before the push can arrive
         await self._client.cancel_order(order_id, order.symbol)
         return order
 
@@ -245,6 +259,8 @@ class TradingService:
         symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
         open_orders = await self._client.get_orders(symbol=symbol)
         if open_orders:
+            if self.hooks is not None:
+                self.hooks.cancelling(open_orders)
             await self._client.cancel_all(symbol)
         return len(open_orders)
 
