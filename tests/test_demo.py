@@ -16,6 +16,9 @@ SCRIPT = """/start
 1
 /position eth
 /sell eth 1e3
+/notify
+/buy eth 0.2 2400 isolated
+7
 !price eth 2300
 /mode eth
 /history
@@ -37,6 +40,8 @@ async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Pa
     assert "paper mark of PERP_ETH_USDC is now 2300" in text
     assert "ETH default margin mode: isolated (the desk's default" in text
     assert "✅ Buy 0.5000 ETH (isolated, market): filled 0.5000 at " in text
+    assert "Fills of orders (audible): on" in text  # /notify
+    assert "✅ FILLED — BUY 0.2000 ETH at 2,400.00 (isolated)" in text  # the resting limit
     # every input line was echoed as the user's message, in order
     said = [line[5:] for line in text.splitlines() if line.startswith("you> ")]
     assert said == SCRIPT.strip().splitlines()
