@@ -86,6 +86,18 @@ def test_execution_report_becomes_order_and_fill() -> None:
     assert (event.last_fill_qty, event.last_fill_price, event.fee) == (
         Decimal("0.2"), Decimal("1999.5"), Decimal("0.0012"))
     assert order.client_order_id == "c-1" and order.status == "PARTIAL_FILLED"
+    assert (event.trade_id, event.timestamp) == (7, 1700000000000)
+
+
+def test_execution_report_carries_total_fee_and_the_exchanges_reason() -> None:
+    (event,) = push('{"topic":"executionreport","data":{"symbol":"PERP_ETH_USDC","orderId":5,'
+                    '"type":"LIMIT","side":"SELL","quantity":1,"price":2600,"tradeId":0,'
+                    '"executedQuantity":0,"totalExecutedQuantity":0.4,"avgExecutedPrice":2600,'
+                    '"fee":0,"totalFee":0.312,"status":"REJECTED","reason":"risk limit"}}')
+    assert isinstance(event, ExecutionEvent)
+    assert (event.order.total_fee, event.order.reason, event.reason) == (
+        Decimal("0.312"), "risk limit", "risk limit")
+    assert event.trade_id == 0 and event.last_fill_qty == 0
 
 
 def test_market_order_report_with_zero_price_has_no_price() -> None:

@@ -40,3 +40,18 @@ def test_prefs_change_only_what_is_given():
     assert (got.alerts_enabled, got.info_notes) == (True, False)
     got = store.set_prefs(5, alerts_enabled=False)
     assert (got.alerts_enabled, got.info_notes, got.started_at) == (False, False, T0)
+
+
+def test_notify_switches_default_on_and_persist_independently(tmp_path) -> None:
+    from storage.chats import ChatStore
+    from storage.db import open_database
+
+    path = tmp_path / "desk.db"
+    store = ChatStore(open_database(path))
+    store.register(7, 70, 1.0)
+    assert (store.get(7).notify_fills, store.get(7).notify_orders) == (True, True)
+    store.set_notify(7, fills=False)
+    store.set_notify(7, orders=False)
+    store.set_notify(7, orders=True)
+    again = ChatStore(open_database(path)).get(7)  # a restart reads the same
+    assert (again.notify_fills, again.notify_orders, again.started_at) == (False, True, 1.0)
