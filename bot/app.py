@@ -158,6 +158,7 @@ class BotRuntime:
             poll_seconds=settings.monitor_poll_seconds,
             websocket=link.ws_private_url is not None,
         )
+        self.monitor.private_listeners.append(self.fills.on_stream_event)
         self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
         self.services.status.feed_age = self.monitor.feed_age
         self.services.status.watched = self.monitor.watched_count
@@ -182,7 +183,7 @@ class BotRuntime:
                 name="monitor",
             ))  # fmt: skip
             self._tasks.append(asyncio.create_task(
-                self.fills.run(link.ws_private_url, link.signer), name="fills",
+                self.fills.run(streamed=link.ws_private_url is not None), name="fills",
             ))  # fmt: skip
         await self.app.bot.set_my_commands(bot_commands())
         await self.app.start()

@@ -1,8 +1,10 @@
 """Fill and order notices: follow the private `executionreport` stream, fall back to REST.
 
     watcher = FillWatcher(db, sink, client=link.client, clock=clock, websocket=True)
-    task = asyncio.create_task(watcher.run(link.ws_private_url, link.signer))
+    monitor.private_listeners.append(watcher.on_stream_event)  # one private connection
+    task = asyncio.create_task(watcher.run(streamed=True))
 
+The pushes come from the monitor's private stream (subscribed to `executionreport` too).
 Every observation of an order — a push, a REST row — goes into OrderNoticeStore, which keeps
 the order's totals as seen and as told; news is the difference (bot.domain.fills), so the two
 sources can overlap, repeat or miss pushes without a fill being told twice or lost. Notices
@@ -24,7 +26,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlite_utils import Database
 
@@ -36,14 +38,12 @@ from bot.orderly.stream import (
     ConnectionState,
     ExecutionEvent,
     LiquidationEvent,
-    OrderlyStream,
     StreamEvent,
 )
 from bot.timing import DEFAULT_TIMINGS, Clock, Timings
 from storage.order_notices import OrderNoticeStore
 
 log = logging.getLogger(__name__)
-TOPICS = ("executionreport", "liquidationsaccount")
 GROUP_WINDOW = 1.0  # seconds: notices arriving together go out as one message
 RECENT = 50  # finished orders (per status) read on each REST round
 POSITIONS_TIMEOUT = 3.0  # seconds a batch waits for "position after"; then it goes without
@@ -175,33 +175,18 @@ class FillWatcher:
                 log.exception("fills: sink failed on %d notices", len(notices))
 
     # ---- production loop ----------------------------------------------------------------------
-    async def run(
-        self, private_url: str | None = None, signer: Any = None,
-        *, stream_factory: Callable[..., Any] = OrderlyStream,
-    ) -> None:  # fmt: skip
-        """Catch up over REST, follow the private stream (when WebSocket is on), tick."""
-        stream = None
-        if self._websocket and private_url:
+    async def run(self, streamed: bool = False) -> None:
+        """Catch up over REST, then tick until cancelled. streamed: the private stream's pushes
+        and connection changes reach on_stream_event (the monitor's stream forwards them)."""
+        if self._websocket and streamed:
             self._streaming, self._private_up = True, False
-            stream = stream_factory(private_url, signer=signer, topics=TOPICS,
-                                    on_message=self.on_stream_event, clock=self._clock,
-                                    timings=self._t)  # fmt: skip
         await self.poll_once()
-        task = asyncio.create_task(stream.run(), name="fills-stream") if stream else None
-        try:
-            while True:
-                try:
-                    await self.tick()
-                except Exception:  # one bad round must not end the watching
-                    log.exception("fills tick failed")
-                await self._nap()
-        finally:
-            if stream is not None:
-                with contextlib.suppress(Exception):
-                    await stream.stop()
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # one bad round must not end the watching
+                log.exception("fills tick failed")
+            await self._nap()
 
     def wake(self) -> None:
         self._wake.set()

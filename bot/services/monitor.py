@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -50,7 +50,7 @@ from bot.timing import DEFAULT_TIMINGS, Clock, Timings
 log = logging.getLogger(__name__)
 ISOLATED = MarginMode.ISOLATED
 MARK_TOPICS = ("markprices",)
-PRIVATE_TOPICS = ("position", "liquidationsaccount")
+PRIVATE_TOPICS = ("position", "liquidationsaccount", "executionreport")
 WatchView = tuple[Position, Decimal | None, PolicyState, Thresholds]
 
 
@@ -81,6 +81,9 @@ class Monitor:
         self._pushes = 0  # position pushes seen: a REST answer that raced one is dropped
         self._wake = asyncio.Event()
         self._started = False
+        # Other features that follow the same private stream (fill notices): each gets every
+        # private push and connection change after the monitor has taken it.
+        self.private_listeners: list[Callable[[StreamEvent], Awaitable[None]]] = []
 
     # ---- what /status and /alert read ---------------------------------------------------------
 
@@ -191,6 +194,11 @@ class Monitor:
 
         async def on_private(event: StreamEvent) -> None:
             await self.on_stream_event(event, private=True)
+            for listener in self.private_listeners:
+                try:
+                    await listener(event)
+                except Exception:  # another feature's bug must not stop the monitor
+                    log.exception("private stream listener failed on %s", type(event).__name__)
 
         common, streams = {"clock": self._clock, "timings": self._timings}, []
         if self._feed.websocket and public_url:

@@ -10,7 +10,7 @@ import pytest
 from sqlite_utils import Database
 
 from bot.orderly.stream import ConnectionEvent, ConnectionState
-from bot.services.monitor import Monitor
+from bot.services.monitor import PRIVATE_TOPICS, Monitor
 from bot.timing import FakeClock
 from storage.chats import ChatStore
 from tests.services.monitor_kit import (
@@ -147,6 +147,15 @@ async def test_run_follows_both_streams_until_cancelled(db: Database) -> None:
     FakeStream.made.clear()
     sink = Recorder()
     monitor = Monitor(db, sink, clock=FakeClock(), markets=[market(ETH)])
+    heard: list[object] = []
+
+    async def broken(event: object) -> None:
+        raise RuntimeError("a listener's bug")
+
+    async def listener(event: object) -> None:
+        heard.append(event)
+
+    monitor.private_listeners += [broken, listener]  # e.g. fill notices share the stream
     task = asyncio.create_task(monitor.run("ws://pub/acct", "ws://priv/acct", "signer",
                                            stream_factory=FakeStream))  # fmt: skip
     for _ in range(200):
@@ -157,7 +166,9 @@ async def test_run_follows_both_streams_until_cancelled(db: Database) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert sink.kinds() == [("alert", "CRITICAL")]
+    assert [type(e).__name__ for e in heard] == ["ConnectionEvent", "PositionsEvent"]
     assert [(s.url, s.topics, s.signer) for s in FakeStream.made] == [
         ("ws://pub/acct", ("markprices",), None),
-        ("ws://priv/acct", ("position", "liquidationsaccount"), "signer")]  # fmt: skip
+        ("ws://priv/acct", PRIVATE_TOPICS, "signer")]  # fmt: skip
+    assert "executionreport" in PRIVATE_TOPICS  # fill notices follow the same connection
     assert all(s.stopped for s in FakeStream.made)
