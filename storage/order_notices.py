@@ -99,6 +99,16 @@ class OrderNoticeStore:
              order.updated_time],
         )  # fmt: skip
 
+    def in_flight(self, client_order_id: str) -> bool:
+        """True while the press that placed this order is still running: its card is about
+        to report the order, so a notice must wait for it."""
+        rows = self._db.query(
+            "SELECT 1 FROM approvals WHERE state = 'executing' AND intent IS NOT NULL"
+            " AND json_extract(intent, '$.client_order_id') = ? LIMIT 1",
+            [client_order_id],
+        )
+        return any(True for _ in rows)
+
     # ---- liquidations -------------------------------------------------------------------------
     def tell_liquidation(self, liq: Liquidation, now: float) -> bool:
         """Record a liquidation trade as told; False when it already was."""

@@ -16,7 +16,8 @@ happened while the bot was stopped): the open orders, the latest finished ones, 
 last seen open that has left the open list. The very first read only records a baseline.
 
 Orders the bot placed and reported on their card (`reported`) and cancels the user asked for
-(`cancelling`) count as told: their card or reply already said it.
+(`cancelling`) count as told: their card or reply already said it. While the press that placed
+an order is still running, its notices wait (the card is about to say what happened).
 """
 
 from __future__ import annotations
@@ -160,12 +161,19 @@ class FillWatcher:
         async with self._flushing:
             self._due = None
             notices: list[FillNotice] = []
+            held = False
             for item in self._store.pending():
+                cid = item.order.client_order_id
+                if cid and self._store.in_flight(cid):
+                    held = True  # its card is about to report it: wait for that
+                    continue
                 notices += fills.notices(item.order, item.seen, item.told,
                                          user_cancelled=item.user_cancelled)  # fmt: skip
                 self._store.mark_told(item.order.order_id, item.seen)
             notices += self._liquidations
             self._liquidations = []
+            if held:
+                self._schedule()
             if not notices:
                 return
             positions = await self._positions() if any(n.kind.is_fill for n in notices) else None

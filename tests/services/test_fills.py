@@ -182,3 +182,23 @@ async def test_liquidation_trade_told_once_and_grouped_with_a_fill(
     await w.on_stream_event(ExecutionEvent(order(9, "1", "FILLED", 2100), D(1), D(2400), D(0)))
     await settle(w, clock)
     assert kinds(sent) == [[(9, NoticeKind.FILLED, D("1")), (0, NoticeKind.LIQUIDATION, D("1"))]]
+
+
+async def test_notices_of_an_order_whose_press_is_still_running_wait_for_its_card(
+    db: Database, clock: FakeClock
+) -> None:
+    feed, sent = FakeFeed(), []
+    w = watcher(db, feed, clock, sent)
+    await w.poll_once()
+    db.execute(
+        "INSERT INTO approvals (token, kind, chat_id, user_id, action, state, created_at,"
+        " expires_at, intent) VALUES ('t1', 'order', 1, 1, '{}', 'executing', 0, 60, ?)",
+        ['{"client_order_id": "md-1"}'],
+    )
+    placed = replace(order(10, "1", "FILLED", 2000), client_order_id="md-1")
+    await w.on_stream_event(ExecutionEvent(placed, D(1), D(2400), D(0)))
+    await settle(w, clock)
+    assert sent == []  # held: the card has not spoken yet
+    db.execute("UPDATE approvals SET state = 'unknown' WHERE token = 't1'")  # no read-back
+    await settle(w, clock)
+    assert kinds(sent) == [[(10, NoticeKind.FILLED, D("1"))]]  # so the notice tells it
