@@ -322,7 +322,7 @@ class PaperEngine(OrderDesk):
                     taken.margin_mode is MarginMode.CROSS
                     or (o.symbol == taken.symbol and o.reduce_only)
                 ):
-                    self._cancel(o, push_balance=False)
+                    self._cancel(o, push_balance=False, reason="liquidation")
             touched[acct.account_id] = acct
         for acct in touched.values():
             self._push_positions(acct)

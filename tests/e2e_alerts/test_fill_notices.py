@@ -150,3 +150,19 @@ async def test_a_market_order_reported_on_its_card_gets_no_fill_message(tmp_path
         assert "FILLED" in card.text
         await desk.quiet(2.0)
         assert notices(desk, ALICE, since) == []
+
+
+async def test_a_liquidation_trade_is_told_once_quietly_beside_the_alert(tmp_path: Path) -> None:
+    async with AlertDesk.open(tmp_path, timings=FEED) as desk:
+        await desk.begin()
+        await desk.open_position("/buy eth 1 isolated")
+        liq = desk.liq(ETH)
+        since = desk.emulator.mark()
+        desk.paper.set_price(ETH, (liq - 1).quantize(D("0.01")))
+        message = await next_notice(desk, since)
+        assert message.text.startswith("❌ LIQUIDATION TRADE — the exchange took over the "
+                                       "isolated long of 1.0000 ETH at "), message.text
+        assert not audible(desk, message)  # the liquidation alert is the loud one
+        await desk.next_alert(ALICE, "liquidated", since=since)
+        await desk.quiet(1.5)
+        assert len(notices(desk, ALICE, since)) == 1
