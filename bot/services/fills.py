@@ -12,7 +12,8 @@ are held for `group_window` seconds so several that arrive together go out as on
 
 REST is read when WebSocket is off (every poll_seconds), while the private stream is down
 (every stale_poll_interval), once after it (re)connects, and at start-up (to catch up with what
-happened while the bot was stopped): the open orders, the latest finished ones, and each order
+happened while the bot was stopped), and every RECONCILE seconds in any case (a push lost on a
+connection that stayed up): the open orders, the latest finished ones, and each order
 last seen open that has left the open list. The very first read only records a baseline.
 
 Orders the bot placed and reported on their card (`reported`) and cancels the user asked for
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 GROUP_WINDOW = 1.0  # seconds: notices arriving together go out as one message
 RECENT = 50  # finished orders (per status) read on each REST round
 POSITIONS_TIMEOUT = 3.0  # seconds a batch waits for "position after"; then it goes without
+RECONCILE = 60.0  # seconds: with the stream up, a REST round this often catches a lost push
 SYNCED = "orders_synced_ms"  # the newest order update a REST round has seen
 PosKey = tuple[str, MarginMode]
 
@@ -213,13 +215,11 @@ class FillWatcher:
         if self._client is None:
             return False
         if not self._streaming:
-            interval: float | None = self._poll_seconds
+            interval = self._poll_seconds
         elif self._sync_wanted or self._private_up is False:
             interval = self._t.stale_poll_interval
         else:
-            interval = None
-        if interval is None:
-            return False
+            interval = RECONCILE
         return self._last_poll is None or now - self._last_poll >= interval or (
             self._sync_wanted and self._private_up is True)
 

@@ -166,3 +166,19 @@ async def test_a_liquidation_trade_is_told_once_quietly_beside_the_alert(tmp_pat
         await desk.next_alert(ALICE, "liquidated", since=since)
         await desk.quiet(1.5)
         assert len(notices(desk, ALICE, since)) == 1
+
+
+async def test_a_fill_while_the_websocket_is_down_is_told_once_after_the_switch(
+    tmp_path: Path,
+) -> None:
+    async with AlertDesk.open(tmp_path, timings=FEED) as desk:
+        await desk.begin()
+        await resting_buy(desk, "0.5", "2400")
+        since = desk.emulator.mark()
+        await desk.paper.drop_websockets()  # nobody hears the push of the fill below
+        desk.paper.set_price(ETH, D("2399.5"))
+        message = await next_notice(desk, since)  # REST while down, or the reconnect's sync
+        assert message.text.startswith("✅ FILLED — BUY 0.5000 ETH at 2,400.00"), message.text
+        await desk.until(lambda: desk.paper.hub.connections == 2 or None)  # reconnected
+        await desk.quiet(2.5)
+        assert len(notices(desk, ALICE, since)) == 1
