@@ -82,6 +82,10 @@ class OrderNoticeStore:
         )
         return [r["order_id"] for r in rows]
 
+    def forget(self, order_id: int) -> None:
+        """Stop following an order the exchange no longer knows (nothing more will be told)."""
+        self._db.execute("DELETE FROM order_notices WHERE order_id = ?", [order_id])
+
     def _write(self, order: Order, seen: Progress, told: Progress, user_cancelled: bool) -> None:
         self._db.execute(
             "INSERT INTO order_notices (order_id, symbol, order_json, seen_executed,"

@@ -35,6 +35,7 @@ from sqlite_utils import Database
 from bot.domain import fills
 from bot.domain.fills import FillNotice
 from bot.domain.models import MarginMode, Order, Position, PositionsSnapshot
+from bot.errors import ExchangeRejected
 from bot.orderly.stream import (
     ConnectionEvent,
     ConnectionState,
@@ -51,6 +52,7 @@ RECENT = 50  # finished orders (per status) read on each REST round
 POSITIONS_TIMEOUT = 3.0  # seconds a batch waits for "position after"; then it goes without
 RECONCILE = 60.0  # seconds: with the stream up, a REST round this often catches a lost push
 SYNCED = "orders_synced_ms"  # the newest order update a REST round has seen
+NOT_FOUND = -1006
 PosKey = tuple[str, MarginMode]
 
 
@@ -132,8 +134,8 @@ class FillWatcher:
                       for o in await self._client.get_orders(status=status, size=RECENT,
                                                              pages=1)]  # fmt: skip
             listed = {o.order_id for o in (*open_now, *recent)}
-            left = [await self._client.get_order(i) for i in self._store.open_ids()
-                    if i not in listed]  # fmt: skip
+            left = [o for i in self._store.open_ids() if i not in listed
+                    and (o := await self._read_order(i)) is not None]  # fmt: skip
         except Exception as exc:  # the next round tries again
             log.warning("fills: REST read of orders failed: %s", exc)
             return
@@ -143,8 +145,8 @@ class FillWatcher:
         for order in (*open_now, *recent, *left):
             newest = max(newest, order.updated_time)
             known = self._store.get(order.order_id) is not None
-            if since is None or (not known and order.status not in fills.OPEN
-                                 and order.updated_time < since):
+            if not known and (since is None or (order.status not in fills.OPEN
+                                                and order.updated_time < since)):
                 self._store.observe(order, told_too=True)  # history, not news
             else:
                 self._take(order)
@@ -230,6 +232,18 @@ class FillWatcher:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max(0.01, wait)):
                 await self._wake.wait()
+
+    async def _read_order(self, order_id: int) -> Order | None:
+        """One order by id; None (and no longer followed) when the exchange does not know it."""
+        assert self._client is not None
+        try:
+            return await self._client.get_order(order_id)
+        except ExchangeRejected as exc:
+            if exc.code != NOT_FOUND:
+                raise
+            log.warning("fills: order %s is unknown to the exchange; no longer followed", order_id)
+            self._store.forget(order_id)
+            return None
 
     async def _positions(self) -> dict[PosKey, Position] | None:
         if self._client is None:

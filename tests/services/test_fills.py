@@ -202,3 +202,28 @@ async def test_notices_of_an_order_whose_press_is_still_running_wait_for_its_car
     db.execute("UPDATE approvals SET state = 'unknown' WHERE token = 't1'")  # no read-back
     await settle(w, clock)
     assert kinds(sent) == [[(10, NoticeKind.FILLED, D("1"))]]  # so the notice tells it
+
+
+async def test_an_order_the_exchange_forgot_does_not_block_the_rest_round(
+    db: Database, clock: FakeClock
+) -> None:
+    from bot.errors import ExchangeRejected
+
+    class Forgetful(FakeFeed):
+        async def get_order(self, order_id: int) -> Order:
+            if order_id == 11:
+                raise ExchangeRejected(-1006, "order 11 not found")
+            return await super().get_order(order_id)
+
+    feed, sent = Forgetful(), []
+    feed.put(order(11), order(12))
+    w = watcher(db, feed, clock, sent)
+    await w.poll_once()
+    del feed.orders[11]
+    feed.put(order(12, "1", "FILLED", 2000))
+    await w.poll_once()
+    await settle(w, clock)
+    assert kinds(sent) == [[(12, NoticeKind.FILLED, D("1"))]]
+    await w.poll_once()  # no longer asked about
+    await settle(w, clock)
+    assert len(sent) == 1
