@@ -86,6 +86,14 @@ async def test_public_stream_rejects_unknown_topics_and_symbols(exchange: PaperE
         assert (await recv(ws))["success"] is False
 
 
+EXECUTION_FIELDS = {
+    "symbol", "clientOrderId", "orderId", "type", "side", "quantity", "price", "tradeId",
+    "executedPrice", "executedQuantity", "fee", "feeAsset", "totalExecutedQuantity",
+    "avgExecutedPrice", "status", "reason", "totalFee", "visibleQuantity", "timestamp",
+    "marginMode", "maker", "match_id", "seq",
+}
+
+
 async def test_private_stream_pushes_camel_case_position_and_execution(exchange) -> None:
     ws = await private(exchange)
     for topic in ("position", "executionreport", "balance"):
@@ -96,6 +104,7 @@ async def test_private_stream_pushes_camel_case_position_and_execution(exchange)
     report = await recv(ws, "executionreport")
     assert report["data"]["orderId"] == ack["order_id"]
     assert report["data"]["marginMode"] == "ISOLATED"
+    assert set(report["data"]) == EXECUTION_FIELDS  # Orderly's names exactly (orderly-api §5)
     push = await recv(ws, "position")
     [pos] = push["data"]["positions"]
     assert (pos["symbol"], pos["positionQty"], pos["marginMode"]) == (ETH, Decimal("0.2"),
