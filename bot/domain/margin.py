@@ -7,10 +7,9 @@ Q·(sum_unitary_funding − last_sum_unitary_funding). Rates are fractions (0.05
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain.models import MarketInfo, Side
+from bot.domain.models import MarketInfo
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -132,54 +131,3 @@ def max_reduce(
 def order_margin(qty: Decimal, price: Decimal, leverage: int) -> Decimal:
     """Margin an isolated order locks: |q|·P·(1/L + fee buffer)."""
     return abs(qty) * price * (ONE / Decimal(leverage) + FEE_BUFFER)
-
-
-@dataclass(frozen=True, slots=True)
-class IsolatedState:
-    """The three numbers that decide an isolated position's liquidation price."""
-
-    qty: Decimal
-    cost: Decimal
-    margin: Decimal
-
-
-def state_after_order(
-    state: IsolatedState, side: Side, quantity: Decimal, price: Decimal, leverage: int
-) -> IsolatedState:
-    """Isolated position after a fill of `quantity` at `price` (JSSDK estimate rules)."""
-    q = side.sign * abs(quantity)
-    new_qty = state.qty + q
-    if state.qty == 0 or (state.qty > 0) == (q > 0):  # open or add
-        return IsolatedState(
-            new_qty, state.cost + q * price, state.margin + order_margin(q, price, leverage)
-        )
-    if new_qty == 0:
-        return IsolatedState(ZERO, ZERO, ZERO)
-    if (new_qty > 0) == (state.qty > 0):  # reduce: margin scales with size (JSSDK)
-        # cost keeps the realised PnL (cost += q·P), as Orderly's cost_position does until settled
-        return IsolatedState(new_qty, state.cost + q * price, state.margin * new_qty / state.qty)
-    # flip: the remainder opens fresh at this price
-    return IsolatedState(new_qty, new_qty * price, order_margin(new_qty, price, leverage))
-
-
-def liq_price_after_order(
-    market: MarketInfo,
-    state: IsolatedState,
-    side: Side,
-    quantity: Decimal,
-    price: Decimal,
-    leverage: int,
-    funding_adj: Decimal = ZERO,
-    mark: Decimal | None = None,
-) -> Decimal | None:
-    """Estimated isolated liquidation price once this order fills (JSSDK estLiqPriceIsolated).
-
-    funding_adj is the current position's F = Q·Δfunding; after the fill it is Q'·Δfunding.
-    MMR' is taken at `mark` when given, else at the order price.
-    """
-    after = state_after_order(state, side, quantity, price, leverage)
-    if after.qty == 0:
-        return None
-    adj = funding_adj * after.qty / state.qty if state.qty != 0 else ZERO
-    ref = mark if mark is not None and mark > 0 else price
-    return isolated_liq_price(market, after.qty, after.cost, after.margin, ref, adj)

@@ -58,12 +58,14 @@ class OrderQuote:
     mark: Decimal
     notional: Decimal
     leverage: int
-    margin_locked: Decimal  # what the order freezes (isolated) or the initial margin (cross)
+    margin_locked: Decimal  # what the opening part freezes (isolated) or its IM (cross); 0 if none
     liq_before: Decimal | None
     liq_after: Decimal | None
     position_before: Position | None
     max_quantity: Decimal | None  # the allowed maximum at this leverage and free collateral
     note: str | None = None  # e.g. "33 % of 0.30 rounded down to the step 0.01"
+    released: Decimal = Decimal(0)  # isolated margin the closed part hands back
+    realized_pnl: Decimal | None = None  # PnL of the closed part at the fill price (reducing)
 
 
 @dataclass(frozen=True, slots=True)

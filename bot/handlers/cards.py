@@ -71,6 +71,19 @@ def _position_rows(quote: OrderQuote) -> list[Row]:
                                 fmt.price(quote.liq_after, market))
 
 
+def _margin_rows(quote: OrderQuote) -> list[Row]:
+    """What the order moves: margin locked (opening part), margin released and PnL realized
+    (reducing part). A reducing order locks nothing."""
+    rows: list[Row] = []
+    if quote.released > 0:
+        rows.append(("to release", f"{fmt.usdc_est(quote.released)} USDC"))
+    if quote.margin_locked > 0 or quote.released == 0:
+        rows.append(("to lock", f"{fmt.usdc_est(quote.margin_locked)} USDC"))
+    if quote.realized_pnl is not None:
+        rows.append(("est. PnL", f"{fmt.pnl(quote.realized_pnl)} USDC"))
+    return rows
+
+
 def _card(title: str, rows: list[Row], note: str | None, ttl_seconds: float) -> str:
     parts = [title, fmt.table(rows, "lr")]
     if note:
@@ -95,7 +108,7 @@ def order_card(quote: OrderQuote, ttl_seconds: float = DEFAULT_TIMINGS.order_app
         _price_row(quote),
         ("notional", f"{fmt.usdc_est(quote.notional)} USDC"),
         ("leverage", fmt.leverage(quote.leverage)),
-        ("to lock", f"{fmt.usdc_est(quote.margin_locked)} USDC"),
+        *_margin_rows(quote),
         *_position_rows(quote),
         ("max qty", f"{fmt.qty(quote.max_quantity, market)} {market.base}"),
     ]
@@ -103,12 +116,14 @@ def order_card(quote: OrderQuote, ttl_seconds: float = DEFAULT_TIMINGS.order_app
 
 
 def close_card(quote: OrderQuote, ttl_seconds: float = DEFAULT_TIMINGS.order_approval_ttl) -> str:
-    """`Confirm close: SELL 0.5 ETH (isolated, reduce-only)`: size, price, position, liq."""
+    """`Confirm close: SELL 0.5 ETH (isolated, reduce-only)`: size, price, margin released,
+    PnL realized, position, liq."""
     market = quote.market
     rows: list[Row] = [
         ("type", f"{quote.request.order_type.value}, reduce-only"),
         _price_row(quote),
         ("notional", f"{fmt.usdc_est(quote.notional)} USDC"),
+        *_margin_rows(quote),
         *_position_rows(quote),
         ("max qty", f"{fmt.qty(quote.max_quantity, market)} {market.base}"),
     ]

@@ -7,6 +7,7 @@ from enum import Enum
 
 from bot.domain import margin as m
 from bot.domain.models import MarginMode, MarketInfo, OrderRequest, OrderType, Side
+from bot.domain.position_effects import margin_for_opening, opening_part
 from bot.paper import ledger
 from bot.paper.errors import EngineError
 from bot.paper.state import ZERO, AccountState, OrderState, State
@@ -73,13 +74,6 @@ def check_notional(market: MarketInfo, qty: Decimal, price: Decimal) -> None:
         raise EngineError(-1102, f"order notional must be greater than {market.min_notional}")
 
 
-def opening_part(position_qty: Decimal, side: Side, qty: Decimal) -> Decimal:
-    """The part of `qty` that grows the position (all of it, or what is left after a close)."""
-    if position_qty == 0 or (position_qty > 0) == (side is Side.BUY):
-        return qty
-    return max(ZERO, qty - abs(position_qty))
-
-
 def reduce_only_qty(position_qty: Decimal, side: Side, qty: Decimal) -> Decimal:
     """Clip a reduce-only order to the position; -1005 when it would open or grow one."""
     if position_qty == 0 or (position_qty > 0) == (side is Side.BUY):
@@ -96,16 +90,16 @@ def check_margin(
         return
     market = state.markets[order.symbol]
     pos = acct.positions.get((order.symbol, order.margin_mode))
-    after = abs((pos.qty if pos else ZERO) + order.side.sign * order.quantity) * ref_price
+    after_qty = (pos.qty if pos else ZERO) + order.side.sign * order.quantity
     leverage = order.leverage
-    if after > m.max_notional_at(market, leverage):
+    if abs(after_qty) * ref_price > m.max_notional_at(market, leverage):
         raise EngineError(-1101, f"position notional too large for {leverage}x leverage")
-    opening = order.opening_qty * ref_price
+    need = margin_for_opening(
+        market, order.margin_mode, leverage, order.opening_qty, after_qty, ref_price
+    )
     if order.margin_mode is MarginMode.ISOLATED:
-        need = m.order_margin(order.opening_qty, ref_price, leverage)
         available = ledger.max_add(state, acct, exclude)
     else:
-        need = opening * m.imr_rate(market, leverage, after)
         available = ledger.free_collateral(state, acct, exclude)
     if need > available:
         raise EngineError(

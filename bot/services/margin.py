@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from bot.domain import margin as m
-from bot.domain.models import MarginAction, MarginMode, MarketInfo, Position
+from bot.domain.models import (
+    Holding,
+    MarginAction,
+    MarginMode,
+    MarketInfo,
+    Position,
+    PositionsSnapshot,
+)
+from bot.domain.position_effects import IsolatedState, margin_change
 from bot.domain.views import MarginQuote, MarginResult
 from bot.errors import (
     ExchangeRejected,
@@ -45,6 +53,15 @@ class MarginExpectation:
     margin: Decimal
 
 
+def free_for_isolated(holding: Holding, snapshot: PositionsSnapshot) -> Decimal:
+    """The most USDC that may move into isolated margin (a top-up or an isolated order)."""
+    cross_upnl = sum(
+        (p.unsettled_pnl for p in snapshot.positions if p.margin_mode is MarginMode.CROSS),
+        Decimal(0),
+    )
+    return m.max_add(holding.holding, snapshot.account.free_collateral, cross_upnl)
+
+
 class MarginService:
     def __init__(self, client: OrderlyClient, markets: MarketDirectory) -> None:
         self._client = client
@@ -70,9 +87,6 @@ class MarginService:
         """The card for moving `amount` into or out of this isolated position."""
         market = await self._markets.resolve(position.symbol)
         ticker = await self._markets.ticker(position.symbol)
-        funding = m.funding_adjustment(
-            position.position_qty, ticker.sum_unitary_funding, position.last_sum_unitary_funding
-        )
         allowed = await self.max_allowed(position, action)
         if amount > allowed:
             verb = "added to" if action is MarginAction.ADD else "taken from"
@@ -80,16 +94,16 @@ class MarginService:
                 f"at most {cents_down(allowed)} USDC can be {verb} this position now "
                 f"(you asked {amount})"
             )
-        after = position.margin + amount if action is MarginAction.ADD else position.margin - amount
         mark = ticker.mark_price
-        liq_after = m.isolated_liq_price(
-            market, position.position_qty, position.cost_position, after, mark, funding
+        moved = amount if action is MarginAction.ADD else -amount
+        effect = margin_change(
+            market, IsolatedState.of(position, ticker.sum_unitary_funding), moved, mark
         )
         return MarginQuote(
-            position.symbol, action, amount, position, market, mark, after,
-            position.est_liq_price, liq_after,
-            m.distance_to_liq(mark, position.est_liq_price), m.distance_to_liq(mark, liq_after),
-            allowed,
+            position.symbol, action, amount, position, market, mark, effect.after.margin,
+            position.est_liq_price, effect.liq_after,
+            m.distance_to_liq(mark, position.est_liq_price),
+            m.distance_to_liq(mark, effect.liq_after), allowed,
         )
 
     async def max_allowed(self, position: Position, action: MarginAction) -> Decimal:
@@ -99,12 +113,7 @@ class MarginService:
                 position.margin, position.notional, position.imr, position.unsettled_pnl
             )
         holding = await self._client.get_holding()
-        snapshot = await self._client.get_positions()
-        cross_upnl = sum(
-            (p.unsettled_pnl for p in snapshot.positions if p.margin_mode is MarginMode.CROSS),
-            Decimal(0),
-        )
-        return m.max_add(holding.holding, snapshot.account.free_collateral, cross_upnl)
+        return free_for_isolated(holding, await self._client.get_positions())
 
     async def market(self, symbol: str) -> MarketInfo:
         """The rules of one market (cached), e.g. its tick to show a liquidation price at."""

@@ -31,6 +31,7 @@ from bot.orderly.client import OrderlyClient
 from bot.services.leverage import LeverageService
 from bot.services.margin import NOT_SENT
 from bot.services.markets import MarketDirectory
+from bot.services.order_quotes import OrderQuoter
 
 HUNDRED = Decimal(100)
 
@@ -50,6 +51,7 @@ class TradingService:
         self._markets = markets
         self._leverage = leverage
         self.hooks: OrderHooks | None = None
+        self._quoter = OrderQuoter(client, markets)
 
     # ---- reads -------------------------------------------------------------------------
     async def positions(self) -> list[PositionView]:
@@ -101,7 +103,7 @@ class TradingService:
         order_type = OrderType.LIMIT if price is not None else OrderType.MARKET
         validate_order(market, side, quantity, price, ticker.mark_price)
         request = OrderRequest(market.symbol, side, order_type, quantity, mode, price)
-        return await self._quote(request, ticker.mark_price)
+        return await self._quoter.quote(request, ticker)
 
     async def quote_close(
         self, symbol_text: str, percent: Decimal | None, mode: MarginMode,
@@ -130,8 +132,7 @@ class TradingService:
             market.symbol, side, OrderType.MARKET, quantity, position.margin_mode,
             reduce_only=True,
         )
-        ticker = await self._markets.ticker(market.symbol)
-        quote = await self._quote(request, ticker.mark_price)
+        quote = await self._quoter.quote(request, await self._markets.ticker(market.symbol))
         return replace(quote, note=note)
 
     async def _closable(
@@ -150,42 +151,11 @@ class TradingService:
             )
         raise UserInputError(f"no open {name} {base} position to close")
 
-    async def _quote(self, request: OrderRequest, mark: Decimal) -> OrderQuote:
-        market = await self._markets.resolve(request.symbol)
-        leverage = (await self._client.get_leverage(request.symbol, request.margin_mode)).leverage
-        before = await self._client.get_position(request.symbol, request.margin_mode)
-        price = request.price if request.price is not None else mark
-        notional = request.quantity * price
-        liq_before = before.est_liq_price if before else None
-        liq_after: Decimal | None = None
-        if request.margin_mode is MarginMode.ISOLATED:
-            locked = Decimal(0) if request.reduce_only else m.order_margin(
-                request.quantity, price, leverage
-            )
-            state = m.IsolatedState(
-                before.position_qty, before.cost_position, before.margin
-            ) if before else m.IsolatedState(Decimal(0), Decimal(0), Decimal(0))
-            liq_after = m.liq_price_after_order(
-                market, state, request.side, request.quantity, price, leverage
-            )
-        else:
-            locked = Decimal(0) if request.reduce_only else notional * m.imr_rate(
-                market, leverage, notional
-            )
-            liq_after = liq_before  # cross liquidation depends on the whole account
-        account = await self._client.get_account_info()
-        max_qty = _max_quantity(account.free_collateral, price, leverage, market.base_tick)
-        if request.reduce_only:
-            max_qty = abs(before.position_qty) if before else Decimal(0)
-        return OrderQuote(
-            request, market, mark, notional, leverage, locked, liq_before, liq_after, before,
-            max_qty,
-        )
-
     # ---- execution ---------------------------------------------------------------------
     async def recheck_order(self, request: OrderRequest, expect_qty: Decimal | None) -> None:
-        """Press-time check of an opening order: market rules at the mark now, and the position
-        the card's figures (margin locked, liq after) were computed from is unchanged."""
+        """Press-time check of an opening order: market rules at the mark now, the position
+        the card's figures (margin locked, liq after) were computed from is unchanged, and the
+        account can still carry it (else refused with the maximum, nothing sent)."""
         market = await self._markets.resolve(request.symbol)
         ticker = await self._markets.ticker(market.symbol)
         validate_order(market, request.side, request.quantity, request.price, ticker.mark_price)
@@ -196,6 +166,7 @@ class TradingService:
                 "the position changed since this card was drawn, so its figures no longer "
                 "hold; nothing was sent. Ask again"
             )
+        await self._quoter.check(request, ticker.mark_price)
 
     def exchange_time_ms(self) -> int:
         """Exchange time now in ms: the orderly-timestamp a write sent now is signed with."""
@@ -263,11 +234,3 @@ class TradingService:
                 self.hooks.cancelling(open_orders)
             await self._client.cancel_all(symbol)
         return len(open_orders)
-
-
-def _max_quantity(free: Decimal, price: Decimal, leverage: int, step: Decimal) -> Decimal:
-    """Largest size the free collateral can open at this leverage, on the size step."""
-    per_unit = price * (Decimal(1) / Decimal(leverage) + m.FEE_BUFFER)
-    if per_unit <= 0 or free <= 0:
-        return Decimal(0)
-    return (free / per_unit / step).to_integral_value(ROUND_DOWN) * step

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain import margin as m
-from bot.domain.models import MarketInfo, Side
+from bot.domain.models import MarketInfo
 
 
 def market(symbol: str, base_imr: str, base_mmr: str, imr_factor: str) -> MarketInfo:
@@ -21,7 +21,6 @@ def market(symbol: str, base_imr: str, base_mmr: str, imr_factor: str) -> Market
 
 ETH = market("PERP_ETH_USDC", "0.01", "0.006", "1.724e-7")
 BTC = market("PERP_BTC_USDC", "0.01", "0.006", "9.1e-8")
-JS = market("PERP_BTC_USDC", "0.1", "0.05", "0")  # the JSSDK estLiqPriceIsolated tests
 DOC = market("PERP_BTC_USDC", "0.04", "0.025", "0.0000001")  # liquidationPriceIsolated.ts doc
 
 
@@ -86,19 +85,6 @@ def test_ts_doc_example_50256_41() -> None:
     assert r2(liq) == D("50256.41")
 
 
-@pytest.mark.parametrize(
-    ("state", "order_qty"),
-    [
-        (m.IsolatedState(D(0), D(0), D(0)), D(1)),  # open 1 long from flat
-        (m.IsolatedState(D(-1), D(-100), D(10)), D(2)),  # short 1, buy 2: flip to long 1
-    ],
-)
-def test_jssdk_est_liq_price_isolated_with_fee_buffer(state: m.IsolatedState, order_qty: D) -> None:
-    liq = m.liq_price_after_order(JS, state, Side.BUY, order_qty, D(100), 10, mark=D(100))
-    assert liq is not None
-    assert abs(liq - D("94.67368421052632")) < D("1e-12")
-
-
 def test_no_liquidation_price() -> None:
     assert m.isolated_liq_price(ETH, D(0), D(0), D(0), D(2450)) is None
     # a 1x long with extra margin can never be liquidated: the formula goes negative
@@ -145,43 +131,6 @@ def test_max_add_and_max_reduce() -> None:
 
 def test_unsettled_pnl() -> None:
     assert m.unsettled_pnl(D(1), D(2450), D(2500), D("0.5")) == D("-50.5")
-
-
-# -- state after an order -------------------------------------------------------------------
-LONG = m.IsolatedState(D(2), D(5000), D(503))
-
-
-@pytest.mark.parametrize(
-    ("state", "side", "qty", "expected"),
-    [
-        (m.IsolatedState(D(0), D(0), D(0)), Side.BUY, D(1), (D(1), D(2600), D("261.56"))),
-        (LONG, Side.BUY, D(1), (D(3), D(7600), D("764.56"))),  # add
-        (LONG, Side.SELL, D("0.5"), (D("1.5"), D(3700), D("377.25"))),  # reduce keeps PnL in cost
-        (LONG, Side.SELL, D(3), (D(-1), D(-2600), D("261.56"))),  # flip opens fresh
-        (LONG, Side.SELL, D(2), (D(0), D(0), D(0))),  # full close
-        (m.IsolatedState(D(-1), D(-2500), D(250)), Side.SELL, D(1), (D(-2), D(-5100), D("511.56"))),
-    ],
-)
-def test_state_after_order(
-    state: m.IsolatedState, side: Side, qty: D, expected: tuple[D, D, D]
-) -> None:
-    after = m.state_after_order(state, side, qty, D(2600), 10)
-    assert (after.qty, after.cost, after.margin) == expected
-
-
-def test_liq_price_after_order() -> None:
-    assert m.liq_price_after_order(ETH, LONG, Side.SELL, D(2), D(2600), 10) is None
-    opened = m.liq_price_after_order(ETH, m.IsolatedState(D(0), D(0), D(0)), Side.BUY, D(1),
-                                     D(2600), 10)
-    assert r2(opened) == r2((D("261.56") - D(2600)) / (D("0.006") - 1))
-    # adding at a higher price with the same leverage moves a long's liquidation price up
-    before = m.isolated_liq_price(ETH, LONG.qty, LONG.cost, LONG.margin, D(2600))
-    added = m.liq_price_after_order(ETH, LONG, Side.BUY, D(1), D(2600), 10)
-    assert before is not None and added is not None and added > before
-    # funding: after a reduce the adjustment scales with the remaining size (JSSDK Q'·Δ)
-    reduced = m.liq_price_after_order(ETH, LONG, Side.SELL, D(1), D(2600), 10, D(2))
-    state = m.state_after_order(LONG, Side.SELL, D(1), D(2600), 10)
-    assert reduced == m.isolated_liq_price(ETH, state.qty, state.cost, state.margin, D(2600), D(1))
 
 
 # -- properties -----------------------------------------------------------------------------
