@@ -84,8 +84,7 @@ class OrderCapacity:
             raise UserInputError(f"{what} is refused: {allowed} (the order size limit)")
         raise UserInputError(
             f"{what} is refused: not enough margin — {allowed} at {self.leverage}x {mode} "
-            f"and {fmt(self.price)} ({fmt(self.available.quantize(Decimal('0.01')))} USDC "
-            "free for margin)"
+            f"and {fmt(self.price)} ({max(self.available, ZERO):,.2f} USDC free for margin)"
         )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.domain.models import MarginAction, MarginMode
+from bot.domain.order_limits import OrderCapacity
 from storage.approvals import ApprovalStore
 from tests.e2e.harness import ALICE, ETH, Desk, token_of
 
@@ -209,7 +210,11 @@ async def test_a_result_recorded_but_never_shown_is_told_after_a_restart(desk: D
 
 # ---- exchange refusals in plain language -------------------------------------------------------
 
-async def test_an_order_the_account_cannot_carry_is_refused_in_plain_words(desk: Desk) -> None:
+async def test_an_order_the_exchange_refuses_is_refused_in_plain_words(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bypass the bot's own up-front check (tests/e2e/test_order_limits.py): the exchange refuses
+    monkeypatch.setattr(OrderCapacity, "check", lambda self, qty: None)
     card = await desk.say("/buy eth 100 isolated")  # 250,000 USDC at 10x on a 10,000 account
     done = await desk.press(card, "Confirm")
     assert done.message is not None
