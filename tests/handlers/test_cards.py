@@ -105,15 +105,42 @@ def test_close_card_is_reduce_only_with_the_rounding_note():
                            MarginMode.ISOLATED, reduce_only=True)
     quote = _order_quote(request=request, margin_locked=D(0), position_before=eth_position(),
                          liq_before=EXAMPLE_LIQ, liq_after=EXAMPLE_LIQ, max_quantity=D(1),
-                         note="33% of 1 is 0.33, rounded down to the step 0.0001")
+                         note="33% of 1 is 0.33, rounded down to the step 0.0001",
+                         released=D("82.995"), realized_pnl=D("-16.665"))
     text = cards.close_card(quote)
     shown = rendered(text)
     assert shown.startswith("Confirm close: SELL 0.3300 ETH (isolated, reduce-only)")
     assert _row(text, "type").endswith("MARKET, reduce-only")
+    assert _row(text, "to release").endswith("83.00 USDC")  # 33 % of the margin comes back
+    assert _row(text, "est. PnL").endswith("−16.66 USDC")
+    assert not [line for line in pre_lines(text) if line.startswith("to lock")]  # locks nothing
     assert _row(text, "position").endswith("LONG 1.0000 → LONG 0.6700")
     assert _row(text, "est. liq").endswith("2,262.58 → 2,262.58")
     assert "rounded down to the step 0.0001" in shown and shown.endswith("Valid 60 s.")
     assert_phone_width(text)
+
+
+def test_flip_card_releases_the_old_margin_and_locks_the_new():
+    request = OrderRequest("PERP_ETH_USDC", Side.SELL, OrderType.MARKET, D("1.5"),
+                           MarginMode.ISOLATED)
+    text = cards.order_card(_order_quote(
+        request=request, position_before=eth_position(), released=D("251.5"),
+        realized_pnl=D("-50.5"), liq_before=EXAMPLE_LIQ, liq_after=D("2678.93")))
+    assert _row(text, "to release").endswith("251.50 USDC")
+    assert _row(text, "to lock").endswith("123.24 USDC")
+    assert _row(text, "est. PnL").endswith("−50.50 USDC")
+    assert _row(text, "position").endswith("LONG 1.0000 → SHORT 0.5000")
+
+
+def test_cross_reducing_order_locks_nothing():
+    request = OrderRequest("PERP_ETH_USDC", Side.SELL, OrderType.MARKET, D("0.5"),
+                           MarginMode.CROSS)
+    text = cards.order_card(_order_quote(
+        request=request, position_before=eth_position(margin_mode=MarginMode.CROSS),
+        margin_locked=D(0), realized_pnl=D("-25"), liq_before=D(1900), liq_after=D(1900)))
+    assert _row(text, "to lock").endswith("0.00 USDC")
+    assert _row(text, "est. PnL").endswith("−25.00 USDC")
+    assert _row(text, "est. liq").endswith("account-wide (cross)")
 
 
 def test_margin_card_for_the_worked_example():
