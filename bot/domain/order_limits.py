@@ -83,8 +83,8 @@ class OrderCapacity:
         if why == SIZE:
             raise UserInputError(f"{what} is refused: {allowed} (the order size limit)")
         raise UserInputError(
-            f"{what} is refused: not enough margin — {allowed} at {self.leverage}x {mode} "
-            f"and {fmt(self.price)} ({max(self.available, ZERO):,.2f} USDC free for margin)"
+            f"{what} is refused: not enough margin — {allowed} at {self.leverage}x {mode}, "
+            f"price {fmt(self.price)} ({max(self.available, ZERO):,.2f} USDC free for margin)"
         )
 
 

@@ -111,6 +111,9 @@ async def test_press_time_refusal_when_the_margin_went_elsewhere(desk: Desk) -> 
         BTC, Side.BUY, OrderType.MARKET, Decimal("0.5"), ISO))
     done = await desk.press(card, "Confirm")
     assert done.message is not None
-    assert "BUY 30 ETH is refused: not enough margin — at most " in done.message.text
+    # 10,000 − 0.5·60,000·(1/10 + 0.0006) = 6,982 free; 6,982 / (2,500·0.1006) = 27.7614 ETH
+    assert done.message.text.endswith(
+        "⚠️ Not sent: BUY 30 ETH is refused: not enough margin — at most 27.7614 ETH now at "
+        "10x isolated, price 2500 (6,982.00 USDC free for margin)")
     assert desk.exchange.count(*ORDER) == 0
     assert desk.position(ETH) is None
