@@ -89,10 +89,13 @@ async def test_an_order_ten_times_too_large_is_refused_with_the_max(desk: Desk) 
     assert desk.exchange.count(*ORDER) == 0
     assert desk.paper.engine.orders(desk.account_id) == []  # the exchange saw no order
     assert desk.approvals() == []
-    # what the card says is the maximum is accepted
+    # what the refusal names as the maximum is what the exchange accepts
     card = await desk.say("/buy eth 39.7614 isolated")
     assert row(card.text, "max qty") == "39.7614 ETH"
-    assert card.button("Confirm")
+    done = await desk.press(card, "Confirm")
+    assert done.message is not None and "✅" in done.message.text
+    position = desk.position()
+    assert position is not None and position.position_qty == Decimal("39.7614")
 
 
 async def test_notional_above_the_leverage_limit_is_refused(desk: Desk) -> None:
