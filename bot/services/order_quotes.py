@@ -7,6 +7,7 @@ the order through bot/domain/position_effects.py for liq before → after and th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.models import MarginMode, MarketInfo, OrderRequest, Position, Ticker
@@ -26,19 +27,61 @@ from bot.services.markets import MarketDirectory
 ZERO = Decimal(0)
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the exchange will check an order against, read once."""
+
+    market: MarketInfo
+    before: Position | None  # the position in the order's margin mode
+    leverage: int
+    capacity: OrderCapacity | None  # None for a reduce-only order
+
+    def check(self, request: OrderRequest) -> None:
+        """Refuse (UserInputError naming the maximum) what the exchange would refuse."""
+        qty = self.before.position_qty if self.before else ZERO
+        if request.reduce_only or self.capacity is None:
+            check_reduce_only(qty, request.side, request.quantity, self.market.base)
+        else:
+            self.capacity.check(request.quantity)
+
+    @property
+    def max_quantity(self) -> Decimal:
+        if self.capacity is None:
+            return abs(self.before.position_qty) if self.before else ZERO
+        return self.capacity.max_quantity()
+
+
 class OrderQuoter:
     def __init__(self, client: OrderlyClient, markets: MarketDirectory) -> None:
         self._client = client
         self._markets = markets
 
-    async def check(self, request: OrderRequest, mark: Decimal) -> None:
-        """Refuse (UserInputError naming the maximum) what the exchange would refuse now."""
-        await self._checked(request, mark)
+    async def read(self, request: OrderRequest, mark: Decimal) -> Reading:
+        """Leverage, the position before and the margin free for this order (one positions
+        read: the rows come with the account's free collateral)."""
+        market = await self._markets.resolve(request.symbol)
+        mode = request.margin_mode
+        leverage = (await self._client.get_leverage(request.symbol, mode)).leverage
+        if request.reduce_only:
+            before = await self._client.get_position(request.symbol, mode)
+            return Reading(market, before, leverage, None)
+        snapshot = await self._client.get_positions()
+        before = next((p for p in snapshot.positions if p.key == (request.symbol, mode)), None)
+        if mode is MarginMode.ISOLATED:
+            available = free_for_isolated(await self._client.get_holding(), snapshot)
+        else:
+            available = snapshot.account.free_collateral
+        price = request.price if request.price is not None else mark
+        qty = before.position_qty if before else ZERO
+        capacity = OrderCapacity(market, mode, request.side, qty, price, leverage, available)
+        return Reading(market, before, leverage, capacity)
 
     async def quote(self, request: OrderRequest, ticker: Ticker) -> OrderQuote:
         """Validate against the account and compute every figure of the card."""
         mark = ticker.mark_price
-        market, before, leverage, max_qty = await self._checked(request, mark)
+        reading = await self.read(request, mark)
+        reading.check(request)
+        market, before, leverage = reading.market, reading.before, reading.leverage
         price = request.price if request.price is not None else mark
         filled_at = fill_price(request.side, request.price, mark)
         state = IsolatedState.of(before, ticker.sum_unitary_funding)
@@ -54,29 +97,6 @@ class OrderQuoter:
             released, liq_after = ZERO, liq_before
         return OrderQuote(
             request, market, mark, request.quantity * price, leverage, locked, liq_before,
-            liq_after, before, max_qty, released=released,
+            liq_after, before, reading.max_quantity, released=released,
             realized_pnl=effect.realized_pnl if effect.kind.reduces else None,
         )
-
-    async def _checked(
-        self, request: OrderRequest, mark: Decimal
-    ) -> tuple[MarketInfo, Position | None, int, Decimal]:
-        """Market, position before, leverage and the allowed maximum; refuses what the
-        exchange would refuse (quantity above the maximum, reduce-only beyond the position)."""
-        market = await self._markets.resolve(request.symbol)
-        mode = request.margin_mode
-        leverage = (await self._client.get_leverage(request.symbol, mode)).leverage
-        before = await self._client.get_position(request.symbol, mode)
-        qty = before.position_qty if before else ZERO
-        if request.reduce_only:
-            check_reduce_only(qty, request.side, request.quantity, market.base)
-            return market, before, leverage, abs(qty)
-        snapshot = await self._client.get_positions()
-        if mode is MarginMode.ISOLATED:
-            available = free_for_isolated(await self._client.get_holding(), snapshot)
-        else:
-            available = snapshot.account.free_collateral
-        price = request.price if request.price is not None else mark
-        capacity = OrderCapacity(market, mode, request.side, qty, price, leverage, available)
-        capacity.check(request.quantity)
-        return market, before, leverage, capacity.max_quantity()

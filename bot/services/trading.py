@@ -159,14 +159,14 @@ class TradingService:
         market = await self._markets.resolve(request.symbol)
         ticker = await self._markets.ticker(market.symbol)
         validate_order(market, request.side, request.quantity, request.price, ticker.mark_price)
-        current = await self._client.get_position(request.symbol, request.margin_mode)
-        now_qty = current.position_qty if current else Decimal(0)
+        reading = await self._quoter.read(request, ticker.mark_price)
+        now_qty = reading.before.position_qty if reading.before else Decimal(0)
         if now_qty != (expect_qty or Decimal(0)):
             raise UserInputError(
                 "the position changed since this card was drawn, so its figures no longer "
                 "hold; nothing was sent. Ask again"
             )
-        await self._quoter.check(request, ticker.mark_price)
+        reading.check(request)
 
     def exchange_time_ms(self) -> int:
         """Exchange time now in ms: the orderly-timestamp a write sent now is signed with."""
