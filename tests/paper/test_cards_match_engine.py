@@ -5,7 +5,8 @@ Each example opens an isolated position (open), lets funding accrue and the mark
 applies one action: add, partial reduce, full close, flip, margin add or margin reduce. Before
 every step the card maths (bot/domain/position_effects.py over the same Position row the bot
 reads) predicts the liquidation price after; the engine then does it. They agree within 0.1 %.
-The order limits (bot/domain/order_limits.py) accept exactly what the engine accepts.
+The margin after and the PnL a reduce realizes match too, and the order limits
+(bot/domain/order_limits.py) accept exactly what the engine accepts.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def agree(predicted: Decimal | None, actual: Decimal | None) -> bool:
     if predicted is None or actual is None:
         return predicted is None and actual is None
     return abs(predicted - actual) <= actual * TOLERANCE
+
+
+def close(predicted: Decimal, actual: Decimal) -> bool:
+    return abs(predicted - actual) <= Decimal("1e-12") * max(Decimal(1), abs(actual))
 
 
 class Desk:
@@ -80,6 +85,10 @@ class Desk:
         assert not bot_refuses
         assert qty <= capacity.max_quantity()
         assert agree(predicted.liq_after, self.liq()), (predicted, self.liq())
+        after = self.engine.position(ACCOUNT, self.symbol, ISOLATED)
+        assert close(predicted.after.margin, after.margin if after else Decimal(0))
+        if predicted.kind.reduces:  # the card's est. PnL is what the fill realized
+            assert close(predicted.realized_pnl, self.engine.trades(ACCOUNT)[0].realized_pnl)
 
     def max_quantity(self, side: Side) -> Decimal:
         """What the card shows as the maximum for `side` now."""
