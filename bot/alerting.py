@@ -1,7 +1,7 @@
 """The liquidation alert feature's wiring: its service, commands, menu, buttons, and the sink
 that turns the monitor's event batches into Telegram messages.
 
-    service = install_alerts(runtime.services, db)      # before runtime.start()
+    service = install_alerts(runtime.services)          # before runtime.start()
     monitor = Monitor(..., sink=make_alert_sink(runtime.services))
 
 The Add button of an alert is a top-up approval bound to the chat's registered user (the one
@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-
-from sqlite_utils import Database
 
 from bot.domain.alert_policy import DecisionKind, Level
 from bot.domain.models import Trade
@@ -30,9 +28,7 @@ from bot.services.alert_events import AlertEvent, Batch, DegradedEvent
 from bot.services.alert_views import TopupOffer
 from bot.services.alerts import AlertService
 from bot.services.notifier import Priority
-from storage.alert_state import AlertStateStore
-from storage.thresholds import ThresholdStore
-from storage.topups import TopupLedger
+from storage.chats import ChatStore
 
 log = logging.getLogger(__name__)
 OFFER_TIMEOUT = 3.0  # seconds: past this an alert goes out without its Add button
@@ -42,12 +38,11 @@ _ENDED = (DecisionKind.CLOSED, DecisionKind.LIQUIDATED)
 NO_PRICE = "The top-up could not be priced just now; tap Refresh."
 
 
-def install_alerts(services: Services, db: Database) -> AlertService:
+def install_alerts(services: Services) -> AlertService:
     """Build the AlertService into services.extras and add the top-up press-time cap check
     (the /alert, /limits, /snooze commands and alert buttons are in the static tables)."""
     service = AlertService(
-        thresholds=ThresholdStore(db), states=AlertStateStore(db), chats=services.chats,
-        ledger=TopupLedger(db), trading=services.trading, margin=services.margin,
+        storage=services.storage, trading=services.trading, margin=services.margin,
         markets=services.markets, approvals=services.approvals, clock=services.clock,
     )
     services.extras[ALERTS_KEY] = service
@@ -132,7 +127,7 @@ def _latest_per_position(events: Sequence[AlertEvent]) -> list[AlertEvent]:
 
 
 async def _send_chat(services: Services, chat_id: int, events: Sequence[object]) -> None:
-    chat = services.chats.get(chat_id)
+    chat = await services.storage.read(ChatStore(services.storage.reader).get, chat_id)
     degraded = [e for e in events if isinstance(e, DegradedEvent)]
     # Only a net change is news: "degraded" then "back" within one batch says nothing.
     if degraded and degraded[0].degraded == degraded[-1].degraded and chat.info_notes:

@@ -223,12 +223,12 @@ class BotRuntime:
     async def _settle_interrupted(self) -> None:
         """Before any press is accepted, learn what happened to actions a restart cut off."""
         approvals, notifier = self.services.approvals, self.services.notifier
-        for approval, text in approvals.unreported():  # recorded, then the crash: never shown
+        for approval, text in await approvals.unreported():  # recorded, then the crash: never shown
             delivery = await notifier.send(approval.chat_id, cards.unreported_notice(text),
                                            priority=Priority.CRITICAL)  # fmt: skip
             approvals.reported_when_delivered(approval.token, delivery)
         await self._tell_settled(await approvals.settle_unsettled(at_startup=True))
-        for doubt in approvals.in_doubt():  # may still land: checked, never resent
+        for doubt in await approvals.in_doubt():  # may still land: checked, never resent
             await self.services.notifier.send(
                 doubt.approval.chat_id, cards.checking_notice(doubt.what, doubt.seconds_left),
                 priority=Priority.CRITICAL,

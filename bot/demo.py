@@ -24,7 +24,7 @@ from bot.botapi.transport import ptb_requests
 from bot.config import Network, Settings
 from bot.domain.symbols import resolve_symbol
 from bot.wiring import ExchangeLink, exchange_link
-from storage.db import open_database
+from storage.worker import Storage
 
 DEMO_USER = 4242
 DEMO_TOKEN = "4242:demo-token-never-leaves-this-process"
@@ -95,8 +95,8 @@ async def run_demo(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = 
         chat = TerminalChat(out)
         emulator.on_send(chat.on_event)
         async with exchange_link(demo) as link:
-            db = open_database(demo.bot_db_path)
-            runtime = BotRuntime(demo, link, db, token=DEMO_TOKEN,
+            storage = Storage.open(demo.bot_db_path)
+            runtime = BotRuntime(demo, link, storage, token=DEMO_TOKEN,
                                  requests=ptb_requests(emulator))  # fmt: skip
             await runtime.start(poll_timeout=1)
             print(DEMO_HELP, file=out, flush=True)
@@ -104,6 +104,7 @@ async def run_demo(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = 
                 await _conversation(emulator, chat, link, stdin, out, runtime)
             finally:
                 await runtime.stop()
+                storage.close()
     return 0
 
 

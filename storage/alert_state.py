@@ -80,6 +80,26 @@ class AlertStateStore:
         )
         return _to_state(values)
 
+    def save_many(self, states: list[AlertState], now: float) -> None:
+        """Insert or replace many states in one statement (the monitor's batch per update)."""
+        placeholders = ", ".join("?" for _ in _COLUMNS.split(","))
+        with self._db.atomic():  # a savepoint inside the caller's transaction
+            self._db.conn.executemany(
+                f"INSERT OR REPLACE INTO alert_state ({_COLUMNS}) VALUES ({placeholders})",
+                [(s.chat_id, s.symbol, s.margin_mode, s.level, s.episode_id, s.first_sent_at,
+                  s.last_sent_at, s.next_reminder_at, s.snooze_until, dump_json(sorted(s.armed)),
+                  dec_to_text(s.last_distance), s.position_sig, dump_json(s.extra), now)
+                 for s in states],
+            )  # fmt: skip
+
+    def delete_many(self, keys: list[tuple[int, str, str]]) -> None:
+        """Forget many positions' states in one statement."""
+        with self._db.atomic():
+            self._db.conn.executemany(
+                "DELETE FROM alert_state WHERE chat_id = ? AND symbol = ? AND margin_mode = ?",
+                keys,
+            )
+
     def set_snooze(
         self, chat_id: int, symbol: str, margin_mode: str, until: float | None, now: float
     ) -> AlertState:

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.files import private_file
 from storage.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 5000
@@ -30,11 +31,12 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path`, ready to use with every migration applied.
 
     `":memory:"` gives a private in-memory database for tests. The connection may be handed to
-    another thread (e.g. ``asyncio.to_thread``) but must be used by one thread at a time.
+    another thread (storage.worker runs it on its writer thread) but must be used by one thread
+    at a time. The file (and its -wal/-shm, which SQLite creates with the file's mode) is 0600.
     """
     target = str(path)
     if target != MEMORY:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        private_file(target)
     conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -42,6 +44,16 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     if target != MEMORY:
         db.enable_wal()
     MIGRATIONS.apply(db)
+    return db
+
+
+def open_reader(path: Path | str) -> sqlite_utils.Database:
+    """A read-only connection to the (already opened, WAL) database at path: it sees the last
+    committed state and never waits for a writer."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db
 
 

@@ -35,25 +35,26 @@ class SymbolOverride:
     enabled: bool
 
 
-class ThresholdStore:
-    """Reads and writes the `thresholds` table."""
+@dataclass(frozen=True, slots=True)
+class ChatLevels:
+    """One chat's stored threshold rows (symbol, or CHAT_DEFAULT -> row), resolved in memory:
+    the monitor loads every chat's rows at once instead of one query per watch."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    rows: dict[str, dict[str, Any]]
 
-    def default(self, chat_id: int) -> Thresholds:
+    def default(self) -> Thresholds:
         """The chat's default thresholds (5 % / 2.5 % when the chat never set any)."""
-        row = self._row(chat_id, CHAT_DEFAULT)
+        row = self.rows.get(CHAT_DEFAULT)
         warn = None if row is None else text_to_dec(row["warn_pct"])
         critical = None if row is None else text_to_dec(row["critical_pct"])
         if warn is None or critical is None:
             return Thresholds(DEFAULT_WARN_PCT, DEFAULT_CRITICAL_PCT)
         return Thresholds(warn, critical, source="chat")
 
-    def effective(self, chat_id: int, symbol: str) -> Thresholds:
+    def effective(self, symbol: str) -> Thresholds:
         """The thresholds that apply to `symbol` in this chat, overrides first."""
-        base = self.default(chat_id)
-        row = self._row(chat_id, symbol)
+        base = self.default()
+        row = self.rows.get(symbol)
         if row is None:
             return base
         warn = text_to_dec(row["warn_pct"])
@@ -64,6 +65,32 @@ class ThresholdStore:
             enabled=bool(row["enabled"]),
             source=base.source if warn is None and critical is None else "symbol",
         )
+
+
+NO_LEVELS = ChatLevels({})  # a chat that stored nothing: the built-in defaults everywhere
+
+
+class ThresholdStore:
+    """Reads and writes the `thresholds` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def default(self, chat_id: int) -> Thresholds:
+        """The chat's default thresholds (5 % / 2.5 % when the chat never set any)."""
+        return self._levels(chat_id, CHAT_DEFAULT).default()
+
+    def effective(self, chat_id: int, symbol: str) -> Thresholds:
+        """The thresholds that apply to `symbol` in this chat, overrides first."""
+        return self._levels(chat_id, symbol).effective(symbol)
+
+    def levels(self, chat_id: int | None = None) -> dict[int, ChatLevels]:
+        """Every chat's rows (or one chat's), in one query; a chat without rows is absent."""
+        where, params = ("WHERE chat_id = ?", [chat_id]) if chat_id is not None else ("", [])
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        for row in self._db.query(f"SELECT * FROM thresholds {where}", params):
+            found.setdefault(row["chat_id"], {})[row["symbol"]] = row
+        return {chat: ChatLevels(rows) for chat, rows in found.items()}
 
     def set_default(self, chat_id: int, warn_pct: Decimal, critical_pct: Decimal) -> None:
         """Set the chat's default thresholds."""
@@ -119,10 +146,9 @@ class ThresholdStore:
             [chat_id, symbol, dec_to_text(warn), dec_to_text(critical)],
         )
 
-    def _row(self, chat_id: int, symbol: str) -> dict[str, Any] | None:
-        rows = list(
-            self._db.query(
-                "SELECT * FROM thresholds WHERE chat_id = ? AND symbol = ?", [chat_id, symbol]
-            )
+    def _levels(self, chat_id: int, symbol: str) -> ChatLevels:
+        rows = self._db.query(
+            "SELECT * FROM thresholds WHERE chat_id = ? AND symbol IN (?, ?)",
+            [chat_id, CHAT_DEFAULT, symbol],
         )
-        return rows[0] if rows else None
+        return ChatLevels({r["symbol"]: r for r in rows})

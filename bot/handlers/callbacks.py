@@ -48,7 +48,7 @@ async def _confirm(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
     assert query is not None and press.token is not None
     approvals = c.services.approvals
-    claim = approvals.claim(press.token, c.user_id, c.chat_id)
+    claim = await approvals.claim(press.token, c.user_id, c.chat_id)
     card = _card(c)
     if not claim.ok or claim.approval is None:
         failure = claim.failure or ClaimFailure.UNKNOWN
@@ -82,7 +82,7 @@ def _refused_params(approval: Approval | None, failure: ClaimFailure) -> dict[st
 async def _decline(c: Ctx, press: CallbackData) -> None:
     query = c.update.callback_query
     assert query is not None and press.token is not None
-    failure = c.services.approvals.cancel(press.token, c.user_id, c.chat_id)
+    failure = await c.services.approvals.cancel(press.token, c.user_id, c.chat_id)
     card = _card(c)
     if failure is None:
         await c.answer("Cancelled. Nothing was sent.")
@@ -115,7 +115,7 @@ async def _close(c: Ctx, press: CallbackData) -> None:
     assert query is not None and press.symbol is not None and press.mode is not None
     await c.answer()
     quote = await c.services.trading.quote_close(press.symbol, None, press.mode)
-    approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
+    approval = await c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.close_card(quote), keyboards.confirm(approval.token))
 
 

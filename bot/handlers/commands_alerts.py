@@ -103,9 +103,9 @@ def _cap(value: Decimal | Off | None) -> Decimal | Keep | None:
 async def limits(c: Ctx, cmd: Limits, service: AlertService) -> None:
     """/limits [PER_ACTION|off] [PER_DAY|off]."""
     if cmd.is_show:
-        await c.reply(rs.limits(service.limits(c.chat_id)))
+        await c.reply(rs.limits(await service.limits(c.chat_id)))
         return
-    view = service.set_limits(c.chat_id, _cap(cmd.per_action), _cap(cmd.per_day))
+    view = await service.set_limits(c.chat_id, _cap(cmd.per_action), _cap(cmd.per_day))
     c.audit("limits", {"per_action": str(view.per_action or "off"),
                        "per_day": str(view.per_day or "off")}, "done")
     await c.reply(rs.limits(view, changed=True))

@@ -23,7 +23,7 @@ from bot.handlers.parsing import (
 
 async def start(c: Ctx, cmd: Start) -> None:
     s = c.services
-    s.chats.register(c.chat_id, c.user_id, s.clock.time())
+    await s.storage.write(s.chats.register, c.chat_id, c.user_id, s.clock.time())
     await settings_changed(c)  # the monitor starts watching this chat's positions
     account = s.status.account_id
     await c.reply(render.welcome(s.settings.orderly_network.value, account, c.user_id, True))
@@ -79,7 +79,8 @@ async def status(c: Ctx, cmd: Status) -> None:
 
 
 async def history(c: Ctx, cmd: History) -> None:
-    entries = c.services.audit.recent(c.chat_id, cmd.n)
+    s = c.services  # on the writer's queue: after every audit line written so far
+    entries = await s.storage.write(s.audit.recent, c.chat_id, cmd.n)
     try:
         markets = await c.services.markets.all()  # each symbol's tick and step
     except ExchangeError:  # the log stays readable without the exchange

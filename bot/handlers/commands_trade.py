@@ -49,7 +49,7 @@ async def mode_set(c: Ctx, cmd: ModeSet) -> None:
 async def buy_sell(c: Ctx, cmd: BuySell) -> None:
     mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
     quote = await c.services.trading.quote_order(cmd.side, cmd.symbol, cmd.qty, cmd.price, mode)
-    approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
+    approval = await c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.order_card(quote), keyboards.confirm(approval.token))
 
 
@@ -58,7 +58,7 @@ async def close(c: Ctx, cmd: Close) -> None:
     quote = await c.services.trading.quote_close(
         cmd.symbol, cmd.percent, mode, defaulted=cmd.mode is None
     )
-    approval = c.services.approvals.for_order(c.chat_id, c.user_id, quote)
+    approval = await c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.close_card(quote), keyboards.confirm(approval.token))
 
 
@@ -76,5 +76,5 @@ async def cancel_all(c: Ctx, cmd: CancelAll) -> None:
 
 async def margin(c: Ctx, cmd: MarginChange) -> None:
     quote = await c.services.margin.quote(cmd.action, cmd.symbol, cmd.amount)
-    approval = c.services.approvals.for_margin(c.chat_id, c.user_id, quote)
+    approval = await c.services.approvals.for_margin(c.chat_id, c.user_id, quote)
     await c.reply(cards.margin_card(quote), keyboards.confirm(approval.token))

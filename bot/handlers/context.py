@@ -25,6 +25,7 @@ from bot.services.trading import TradingService
 from bot.timing import Clock, SystemClock, Timings
 from storage.audit import AuditLog
 from storage.chats import ChatStore
+from storage.worker import Storage
 
 SERVICES_KEY = "margin_desk"
 log = logging.getLogger(__name__)
@@ -42,12 +43,13 @@ class Services:
     trading: TradingService
     margin: MarginService
     approvals: ApprovalService
-    audit: AuditLog
-    chats: ChatStore
+    audit: AuditLog  # on storage.db: use through storage.write / storage.post
+    chats: ChatStore  # on storage.db, likewise
     notifier: Notifier
     status: StatusService
     extras: dict[str, Any]  # later features (alerts) hang their services here
     modes: ModeService  # the chat's default margin mode per symbol
+    storage: Storage
     refusals: RefusalGate = field(default_factory=lambda: RefusalGate(SystemClock()))
 
 
@@ -107,7 +109,7 @@ class Ctx:
             return None
 
     def audit(self, command: str, params: dict[str, Any], outcome: str, detail: str = "") -> None:
-        self.services.audit.record(
-            self.chat_id, self.user_id, command, params, outcome, detail,
-            self.services.clock.time(),
-        )
+        """Queue the audit line; the reply never waits for it (a locked database delays it)."""
+        s = self.services
+        s.storage.post(s.audit.record, self.chat_id, self.user_id, command, params, outcome,
+                       detail, s.clock.time())  # fmt: skip

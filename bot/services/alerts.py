@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from sqlite_utils import Database
 
 from bot.domain.margin import funding_adjustment
 from bot.domain.models import MarginAction, MarginMode
@@ -35,9 +38,10 @@ from bot.services.trading import TradingService
 from bot.timing import Clock
 from storage.alert_state import AlertStateStore
 from storage.approvals import Approval
-from storage.chats import ChatStore
+from storage.chats import ChatSettings, ChatStore
 from storage.thresholds import Thresholds, ThresholdStore
 from storage.topups import TopupLedger
+from storage.worker import Storage
 
 MAX_WARN_PCT = Decimal(50)
 SNOOZE_MIN, SNOOZE_MAX = 15 * 60, 24 * 3600
@@ -46,16 +50,38 @@ HUNDRED = Decimal(100)
 ISOLATED = MarginMode.ISOLATED.value
 
 
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """The stores this service uses, over one connection (the writer's or the reader's)."""
+
+    thresholds: ThresholdStore
+    states: AlertStateStore
+    chats: ChatStore
+    ledger: TopupLedger
+
+    @classmethod
+    def on(cls, db: Database) -> _Tables:
+        return cls(ThresholdStore(db), AlertStateStore(db), ChatStore(db), TopupLedger(db))
+
+    def limits(self, chat_id: int, now: float) -> LimitsView:
+        chat = self.chats.get(chat_id)
+        return LimitsView(chat.per_action_cap, chat.per_day_cap, self.ledger.spent(chat_id, now),
+                          self.ledger.headroom(chat_id, chat.per_day_cap, now))  # fmt: skip
+
+
 class AlertService:
-    """Reads and changes a chat's alert settings; prices and approves one-tap top-ups."""
+    """Reads and changes a chat's alert settings; prices and approves one-tap top-ups.
+
+    Changes run on the storage's writer thread (each as one call, so it sees what came before);
+    what replies and alerts only read comes from the read connection, never behind a lock.
+    """
 
     def __init__(
-        self, *, thresholds: ThresholdStore, states: AlertStateStore, chats: ChatStore,
-        ledger: TopupLedger, trading: TradingService, margin: MarginService,
+        self, *, storage: Storage, trading: TradingService, margin: MarginService,
         markets: MarketDirectory, approvals: ApprovalService, clock: Clock,
     ) -> None:  # fmt: skip
-        self._thresholds, self._states, self._chats = thresholds, states, chats
-        self._ledger, self._trading, self._margin = ledger, trading, margin
+        self._db, self._w, self._r = storage, _Tables.on(storage.db), _Tables.on(storage.reader)
+        self._trading, self._margin = trading, margin
         self._markets, self._approvals, self._clock = markets, approvals, clock
         # key -> (monotonic start, the read's future): concurrent offers share one request
         self._shared: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
@@ -67,29 +93,38 @@ class AlertService:
     ) -> ThresholdChange:  # fmt: skip
         """Set the chat default (symbol None) or one symbol's levels; 0 < critical < warn ≤ 50."""
         symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
-        current = (self._thresholds.effective(chat_id, symbol) if symbol
-                   else self._thresholds.default(chat_id))
+        after = await self._db.write(self._set_levels, chat_id, symbol, warn_pct, critical_pct)
+        return ThresholdChange(symbol, after, critical_pct is not None)
+
+    def _set_levels(
+        self, chat_id: int, symbol: str | None, warn_pct: Decimal, critical_pct: Decimal | None
+    ) -> Thresholds:
+        """On the writer thread: validate against the current levels, store, read back."""
+        t = self._w.thresholds
+        current = t.effective(chat_id, symbol) if symbol else t.default(chat_id)
         critical = critical_pct
         if critical is None:  # keep the current critical level while it still fits
             critical = current.critical_pct if current.critical_pct < warn_pct else warn_pct / 2
         _validate(warn_pct, critical)
         if symbol is None:
-            self._thresholds.set_default(chat_id, warn_pct, critical)
-            after = self._thresholds.default(chat_id)
-        else:
-            self._thresholds.set_symbol(chat_id, symbol, warn_pct, critical)
-            after = self._thresholds.effective(chat_id, symbol)
-        return ThresholdChange(symbol, after, critical_pct is not None)
+            t.set_default(chat_id, warn_pct, critical)
+            return t.default(chat_id)
+        t.set_symbol(chat_id, symbol, warn_pct, critical)
+        return t.effective(chat_id, symbol)
 
     async def set_enabled(self, chat_id: int, symbol_text: str, enabled: bool) -> ThresholdChange:
         """Stop or resume alerts for one symbol in this chat."""
         symbol = (await self._markets.resolve(symbol_text)).symbol
-        self._thresholds.set_enabled(chat_id, symbol, enabled)
-        return ThresholdChange(symbol, self._thresholds.effective(chat_id, symbol))
 
-    def thresholds_for(self, chat_id: int, symbol: str) -> Thresholds:
+        def change() -> Thresholds:
+            self._w.thresholds.set_enabled(chat_id, symbol, enabled)
+            return self._w.thresholds.effective(chat_id, symbol)
+
+        return ThresholdChange(symbol, await self._db.write(change))
+
+    async def thresholds_for(self, chat_id: int, symbol: str) -> Thresholds:
         """The levels that apply to this (exchange) symbol in this chat."""
-        return self._thresholds.effective(chat_id, symbol)
+        return await self._db.read(self._r.thresholds.effective, chat_id, symbol)
 
     # ---- snooze ------------------------------------------------------------------------
     async def snooze(
@@ -102,8 +137,9 @@ class AlertService:
         """
         market = await self._markets.resolve(symbol_text)
         now = self._clock.time()
+        states = self._w.states
         if seconds is None:
-            self._states.set_snooze(chat_id, market.symbol, ISOLATED, None, now)
+            await self._db.write(states.set_snooze, chat_id, market.symbol, ISOLATED, None, now)
             return SnoozeResult(market.symbol, None, None)
         if not SNOOZE_MIN <= seconds <= SNOOZE_MAX:
             raise UserInputError("a snooze lasts from 15m to 24h, e.g. /snooze ETH 1h")
@@ -112,41 +148,45 @@ class AlertService:
         ) is None:
             raise UserInputError(f"there is no open isolated {market.base} position to snooze")
         until = now + seconds
-        self._states.set_snooze(chat_id, market.symbol, ISOLATED, until, now)
+        await self._db.write(states.set_snooze, chat_id, market.symbol, ISOLATED, until, now)
         return SnoozeResult(market.symbol, until, seconds)
 
     # ---- caps --------------------------------------------------------------------------
-    def limits(self, chat_id: int) -> LimitsView:
+    async def limits(self, chat_id: int) -> LimitsView:
         """This chat's top-up caps and what the rolling 24 h window has used."""
-        chat = self._chats.get(chat_id)
-        now = self._clock.time()
-        return LimitsView(
-            chat.per_action_cap, chat.per_day_cap, self._ledger.spent(chat_id, now),
-            self._ledger.headroom(chat_id, chat.per_day_cap, now),
-        )
+        return await self._db.read(self._r.limits, chat_id, self._clock.time())
 
-    def set_limits(
+    async def set_limits(
         self, chat_id: int, per_action: Decimal | Keep | None, per_day: Decimal | Keep | None
     ) -> LimitsView:
         """Set the caps (None switches one off, KEEP leaves it as it is)."""
-        chat = self._chats.get(chat_id)
-        action = chat.per_action_cap if isinstance(per_action, Keep) else per_action
-        day = chat.per_day_cap if isinstance(per_day, Keep) else per_day
-        for cap in (action, day):
-            if isinstance(cap, Decimal) and cap <= 0:
-                raise UserInputError("a cap must be more than 0 USDC, or off")
-        self._chats.set_limits(chat_id, action, day)
-        return self.limits(chat_id)
+
+        def change(now: float) -> LimitsView:
+            chat = self._w.chats.get(chat_id)
+            action = chat.per_action_cap if isinstance(per_action, Keep) else per_action
+            day = chat.per_day_cap if isinstance(per_day, Keep) else per_day
+            for cap in (action, day):
+                if isinstance(cap, Decimal) and cap <= 0:
+                    raise UserInputError("a cap must be more than 0 USDC, or off")
+            self._w.chats.set_limits(chat_id, action, day)
+            return self._w.limits(chat_id, now)
+
+        return await self._db.write(change, self._clock.time())
 
     async def check_caps(self, approval: Approval) -> None:
         """Press-time check of a top-up against the chat's caps as they are now."""
         amount = approval.amount or Decimal(0)
-        chat = self._chats.get(approval.chat_id)
-        if chat.per_action_cap is not None and amount > chat.per_action_cap:
+
+        def caps(now: float) -> tuple[Decimal | None, Decimal | None]:  # after the claim
+            chat = self._w.chats.get(approval.chat_id)
+            left = self._w.ledger.headroom(approval.chat_id, chat.per_day_cap, now,
+                                           exclude_token=approval.token)  # fmt: skip
+            return chat.per_action_cap, left
+
+        per_action, left = await self._db.write(caps, self._clock.time())
+        if per_action is not None and amount > per_action:
             raise UserInputError(f"{amount} USDC is above your per-action limit of "
-                                 f"{chat.per_action_cap} USDC (/limits); nothing was sent")
-        left = self._ledger.headroom(approval.chat_id, chat.per_day_cap, self._clock.time(),
-                                     exclude_token=approval.token)  # fmt: skip
+                                 f"{per_action} USDC (/limits); nothing was sent")
         if left is not None and amount > left:
             raise UserInputError(f"your per-day top-up limit has only {left} USDC left "
                                  "(/limits); nothing was sent")
@@ -155,19 +195,23 @@ class AlertService:
     async def overview(self, chat_id: int) -> AlertOverview:
         """Thresholds, overrides, caps and every isolated position's distance now."""
         now = self._clock.time()
-        watched = []
-        for view in await self._trading.positions():
-            p = view.position
-            if p.margin_mode is not MarginMode.ISOLATED:
-                continue
-            state = self._states.get(chat_id, p.symbol, ISOLATED)
-            until = state.snooze_until if state and state.snooze_until else None
-            watched.append(WatchedPosition(view, self._thresholds.effective(chat_id, p.symbol),
-                                           until if until and until > now else None))
-        return AlertOverview(
-            self._thresholds.default(chat_id), tuple(self._thresholds.overrides(chat_id)),
-            tuple(watched), self.limits(chat_id), now,
-        )
+        views = [v for v in await self._trading.positions()
+                 if v.position.margin_mode is MarginMode.ISOLATED]  # fmt: skip
+
+        def read() -> AlertOverview:
+            watched = []
+            for view in views:
+                symbol = view.position.symbol
+                state = self._r.states.get(chat_id, symbol, ISOLATED)
+                until = state.snooze_until if state and state.snooze_until else None
+                watched.append(WatchedPosition(view, self._r.thresholds.effective(chat_id, symbol),
+                                               until if until and until > now else None))
+            return AlertOverview(
+                self._r.thresholds.default(chat_id), tuple(self._r.thresholds.overrides(chat_id)),
+                tuple(watched), self._r.limits(chat_id, now), now,
+            )
+
+        return await self._db.read(read)
 
     # ---- top-ups -----------------------------------------------------------------------
     async def quote_topup(
@@ -204,15 +248,14 @@ class AlertService:
         funding = funding_adjustment(
             p.position_qty, ticker.sum_unitary_funding, p.last_sum_unitary_funding
         )
-        levels = self._thresholds.effective(chat_id, p.symbol)
-        chat = self._chats.get(chat_id)
+        levels, chat, headroom = await self._db.read(self._offer_figures, chat_id, p.symbol)
         max_add = await self._read(shared, ("max_add", p),
                                    lambda: self._margin.max_allowed(p, MarginAction.ADD))
         suggestion = suggest_topup(
             view.market, p, ticker.mark_price, funding,
             levels.warn_pct / HUNDRED if warning is None else warning,
             max_add, chat.per_action_cap,
-            self._ledger.headroom(chat_id, chat.per_day_cap, self._clock.time()),
+            headroom,
         )
         offer = TopupOffer(view, ticker.mark_price, levels, suggestion)
         if suggestion.amount is None:
@@ -220,7 +263,8 @@ class AlertService:
         amount = suggestion.amount
         quote = await self._read(shared, ("quote", p, amount),
                                  lambda: self._margin.quote_for(p, MarginAction.ADD, amount))
-        approval = None if user_id is None else self.approval_for_topup(chat_id, user_id, quote)
+        approval = None if user_id is None else await self.approval_for_topup(chat_id, user_id,
+                                                                              quote)  # fmt: skip
         return TopupOffer(view, ticker.mark_price, levels, suggestion, quote, approval)
 
     async def _read(
@@ -244,9 +288,18 @@ class AlertService:
                 del self._shared[key]  # a failed read is not shared: the next one tries again
             raise
 
-    def approval_for_topup(self, chat_id: int, user_id: int, quote: MarginQuote) -> Approval:
+    def _offer_figures(
+        self, chat_id: int, symbol: str
+    ) -> tuple[Thresholds, ChatSettings, Decimal | None]:
+        chat = self._r.chats.get(chat_id)
+        headroom = self._r.ledger.headroom(chat_id, chat.per_day_cap, self._clock.time())
+        return self._r.thresholds.effective(chat_id, symbol), chat, headroom
+
+    async def approval_for_topup(
+        self, chat_id: int, user_id: int, quote: MarginQuote
+    ) -> Approval:
         """A 120 s single-use approval of kind "topup" for exactly this quote."""
-        return self._approvals.for_margin(chat_id, user_id, quote, source="alert", kind=TOPUP)
+        return await self._approvals.for_margin(chat_id, user_id, quote, source="alert", kind=TOPUP)
 
 
 def _validate(warn: Decimal, critical: Decimal) -> None:

@@ -30,6 +30,7 @@ from bot.services.trading import TradingService
 from bot.timing import Clock, Timings
 from storage.approvals import Approval, ApprovalStore, ClaimFailure, ClaimResult
 from storage.audit import AuditLog
+from storage.worker import Storage
 
 # A press-time check for one kind of approval: raises UserInputError to stop it before sending.
 PressCheck = Callable[[Approval], Awaitable[None]]
@@ -61,62 +62,66 @@ class PressOutcome:
 class ApprovalService:
     def __init__(
         self,
-        store: ApprovalStore,
-        audit: AuditLog,
+        storage: Storage,
         trading: TradingService,
         margin: MarginService,
         clock: Clock,
         timings: Timings,
         checkpoint: Checkpoint | None = None,
     ) -> None:
-        self._store = store
-        self._audit = audit
+        # Every row access runs on the storage's writer thread, in order (storage.worker).
+        self._db = storage
+        self._store = store = ApprovalStore(storage.db)
+        self._audit = audit = AuditLog(storage.db)
         self._trading = trading
         self._margin = margin
         self._clock = clock
         self._timings = timings
         self._prechecks: dict[str, PressCheck] = {}
         self._checkpoint = checkpoint or _no_checkpoint
-        self._settler = Settler(store, audit, trading, margin, clock, timings)
-        self._reports = Reports(store, clock)
+        self._settler = Settler(storage, store, audit, trading, margin, clock, timings)
+        self._reports = Reports(storage, store, clock)
 
     def add_precheck(self, kind: str, check: PressCheck) -> None:
         """Re-check something more at press time for approvals of `kind` (e.g. top-up caps)."""
         self._prechecks[kind] = check
 
     # ---- creating cards ----------------------------------------------------------------
-    def for_order(self, chat_id: int, user_id: int, quote: OrderQuote) -> Approval:
+    async def for_order(self, chat_id: int, user_id: int, quote: OrderQuote) -> Approval:
         before = quote.position_before.position_qty if quote.position_before else None
         action = OrderAction(quote.request, before)
-        return self._store.create(
-            ORDER, chat_id, user_id, action.to_json(), self._clock.time(),
+        return await self._db.write(
+            self._store.create, ORDER, chat_id, user_id, action.to_json(), self._clock.time(),
             self._timings.order_approval_ttl,
         )
 
-    def for_margin(
+    async def for_margin(
         self, chat_id: int, user_id: int, quote: MarginQuote, source: str = "command",
         kind: str = MARGIN,
     ) -> Approval:
         expect = MarginExpectation(quote.symbol, quote.position.position_qty, quote.position.margin)
         change = MarginChange(expect, quote.action, quote.amount, source)
-        return self._store.create(
-            kind, chat_id, user_id, change.to_json(), self._clock.time(),
+        return await self._db.write(
+            self._store.create, kind, chat_id, user_id, change.to_json(), self._clock.time(),
             self._timings.margin_approval_ttl, amount=quote.amount,
         )
 
-    def cancel(self, token: str, user_id: int, chat_id: int) -> ClaimFailure | None:
+    async def cancel(self, token: str, user_id: int, chat_id: int) -> ClaimFailure | None:
         """Decline a card; None when it was cancelled, else why not."""
-        result = self._store.cancel(token, user_id, chat_id, self._clock.time())
+        now = self._clock.time()
+        result = await self._db.write(self._store.cancel, token, user_id, chat_id, now)
         if result.ok and result.approval is not None:
             a = result.approval
-            self._audit.record(a.chat_id, user_id, a.kind, a.action, "cancelled", "",
+            await self._db.write(self._audit.record, a.chat_id, user_id, a.kind, a.action,
+                                 "cancelled", "",
                                self._clock.time())
         return result.failure
 
     # ---- pressing Confirm --------------------------------------------------------------
-    def claim(self, token: str, user_id: int, chat_id: int) -> ClaimResult:
+    async def claim(self, token: str, user_id: int, chat_id: int) -> ClaimResult:
         """Win the right to run this approval (one conditional UPDATE; instant, no I/O)."""
-        return self._store.claim(token, user_id, chat_id, self._clock.time())
+        now = self._clock.time()
+        return await self._db.write(self._store.claim, token, user_id, chat_id, now)
 
     async def run(self, approval: Approval) -> PressOutcome:
         """Run a claimed approval: re-check, record intent, call the exchange once, settle.
@@ -130,29 +135,31 @@ class ApprovalService:
             else:
                 outcome = await self._press_margin(approval)
         except UserInputError as exc:
-            outcome = self._finish(approval, "failed", precondition=exc.reason)
+            outcome = await self._finish(approval, "failed", precondition=exc.reason)
         except ExchangeRejected as exc:
-            outcome = self._finish(approval, "failed", rejected=exc.explanation)
+            outcome = await self._finish(approval, "failed", rejected=exc.explanation)
         except ExchangeError as exc:
-            outcome = self._interrupted(approval, _unknown_text(exc), _not_sent_text(exc))
+            outcome = await self._interrupted(approval, _unknown_text(exc), _not_sent_text(exc))
         except Exception:  # a bug or an unreadable reply must not leave the row `executing`
             log.exception("a %s approval in chat %s failed unexpectedly", approval.kind,
                           approval.chat_id)
-            outcome = self._interrupted(approval, UNREADABLE, BROKEN)
-        self._audit_press(approval, outcome)
+            outcome = await self._interrupted(approval, UNREADABLE, BROKEN)
+        await self._audit_press(approval, outcome)
         await self._checkpoint("finished")
         return outcome
 
-    def _interrupted(self, approval: Approval, unknown: str, not_sent: str) -> PressOutcome:
+    async def _interrupted(
+        self, approval: Approval, unknown: str, not_sent: str
+    ) -> PressOutcome:
         """End a press cut short: failed if nothing was sent yet, else unknown until settled."""
-        current = self._store.get(approval.token)
+        current = await self._db.write(self._store.get, approval.token)
         if current is not None and current.intent is None:
-            return self._finish(approval, "failed", precondition=not_sent)
-        return self._finish(approval, "unknown", unknown=unknown)
+            return await self._finish(approval, "failed", precondition=not_sent)
+        return await self._finish(approval, "unknown", unknown=unknown)
 
     async def press(self, token: str, user_id: int, chat_id: int) -> PressOutcome:
         """Claim and run in one step; every refusal leaves the exchange untouched."""
-        claim = self.claim(token, user_id, chat_id)
+        claim = await self.claim(token, user_id, chat_id)
         if not claim.ok or claim.approval is None:
             return PressOutcome(claim.approval, refused=claim.failure)
         return await self.run(claim.approval)
@@ -165,12 +172,12 @@ class ApprovalService:
             await self._trading.recheck_order(action.request, action.expect_qty)
         cid = client_order_id(approval.token)
         await self._checkpoint("claimed")
-        stamp = self._record_intent(approval, {"client_order_id": cid})
+        stamp = await self._record_intent(approval, {"client_order_id": cid})
         await self._checkpoint("intent_recorded")
         result = await self._trading.place(action.request, cid, timestamp_ms=stamp)
         await self._checkpoint("answered")
         order_id = result.order.order_id if result.order else None
-        done = self._finish(approval, "done", order_id=order_id)
+        done = await self._finish(approval, "done", order_id=order_id)
         return PressOutcome(done.approval, order=result)
 
     async def _recheck_close(self, action: OrderAction) -> None:
@@ -197,26 +204,29 @@ class ApprovalService:
         if precheck is not None:
             await precheck(approval)
         await self._checkpoint("claimed")
-        stamp = self._record_intent(approval, approval.action)
+        stamp = await self._record_intent(approval, approval.action)
         await self._checkpoint("intent_recorded")
         result = await self._margin.transfer(change.expect, change.action, change.amount,
                                              timestamp_ms=stamp)  # fmt: skip
         await self._checkpoint("answered")
         state = "done" if result.applied else "failed"
-        done = self._finish(approval, state, applied=result.applied, reconciled=result.reconciled)
+        done = await self._finish(approval, state, applied=result.applied,
+                                  reconciled=result.reconciled)  # fmt: skip
         return PressOutcome(done.approval, margin=result)
 
-    def _record_intent(self, approval: Approval, payload: dict[str, Any]) -> int:
+    async def _record_intent(self, approval: Approval, payload: dict[str, Any]) -> int:
         """Commit what is about to be sent, the orderly-timestamp it will be signed with and
         until when it could still land; returns that timestamp. Nothing is sent before this."""
         stamp = self._trading.exchange_time_ms()
         now = self._clock.time()
-        self._store.mark_intent(approval.token, payload, now, sent_ts_ms=stamp,
-                                lands_by=now + self._timings.request_lifetime)  # fmt: skip
+        await self._db.write(self._store.mark_intent, approval.token, payload, now,
+                             sent_ts_ms=stamp,
+                             lands_by=now + self._timings.request_lifetime)  # fmt: skip
         return stamp
 
-    def _finish(self, approval: Approval, state: str, **detail: Any) -> PressOutcome:
-        finished = self._store.finish(approval.token, state, detail, self._clock.time())
+    async def _finish(self, approval: Approval, state: str, **detail: Any) -> PressOutcome:
+        finished = await self._db.write(self._store.finish, approval.token, state, detail,
+                                        self._clock.time())  # fmt: skip
         text = {k: v for k, v in detail.items() if k in ("precondition", "rejected", "unknown")}
         return PressOutcome(finished, **text)
 
@@ -226,24 +236,25 @@ class ApprovalService:
         any more; returns (approval, what we learned). See bot/services/settlement.py."""
         return await self._settler.settle(at_startup=at_startup)
 
-    def in_doubt(self) -> list[InDoubt]:
+    async def in_doubt(self) -> list[InDoubt]:
         """Actions whose request may still land: being checked, never resent."""
-        return self._settler.in_doubt()
+        return await self._settler.in_doubt()
 
-    def unreported(self) -> list[tuple[Approval, str]]:
+    async def unreported(self) -> list[tuple[Approval, str]]:
         """Final outcomes the chat was never shown (a crash came first), with their text."""
-        return self._reports.unreported()
+        return await self._reports.unreported()
 
     def reported_when_delivered(self, token: str, delivery: Delivery) -> None:
         """Record that the outcome of `token` was shown once `delivery` has gone out."""
         self._reports.when_delivered(token, delivery)
 
-    def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
+    async def _audit_press(self, approval: Approval, outcome: PressOutcome) -> None:
         state = outcome.approval.state if outcome.approval else "refused"
         reason = outcome.precondition or outcome.rejected or outcome.unknown or ""
         params = approval.action | _result_facts(outcome)
-        self._audit.record(approval.chat_id, approval.user_id, approval.kind, params,
-                           state, reason, self._clock.time())
+        await self._db.write(self._audit.record, approval.chat_id, approval.user_id,
+                             approval.kind, params, state, reason,
+                             self._clock.time())  # fmt: skip
 
 
 def _result_facts(outcome: PressOutcome) -> dict[str, Any]:

@@ -8,6 +8,11 @@ Watched: every (chat, isolated position) where the chat started the bot, has ale
 the symbol enabled. Inputs are pushes (`on_stream_event`), REST reads (`poll_once`) and timers
 (`tick`); each evaluates only the watches whose state can change (watch_index), persists the
 states that changed, and hands decisions to the sink grouped per chat (alert_events.Grouper).
+
+The event loop is never held for long: inputs are taken one at a time (a lock), and a long
+round — the first look at start-up, a mark update that many positions cross — yields to the
+loop every YIELD_EVERY policy runs, so replies and other chats' alerts interleave. SQLite never
+runs here: states load on the storage's reader thread and are saved by the StateSaver.
 """
 
 from __future__ import annotations
@@ -18,8 +23,6 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
-
-from sqlite_utils import Database
 
 from bot.domain import alert_policy
 from bot.domain.alert_policy import Observation, PolicyState, Thresholds
@@ -43,15 +46,19 @@ from bot.orderly.stream import (
 from bot.services.alert_events import GROUP_WINDOW, Batch, Grouper, Sink
 from bot.services.liq_book import LiqBook, PosKey
 from bot.services.monitor_feed import FeedHealth
+from bot.services.state_saver import StateSaver
 from bot.services.watch_index import WatchIndex
 from bot.services.watch_set import WatchSet
 from bot.timing import DEFAULT_TIMINGS, Clock, Timings
+from storage.worker import Storage
 
 log = logging.getLogger(__name__)
 ISOLATED = MarginMode.ISOLATED
 MARK_TOPICS = ("markprices",)
 PRIVATE_TOPICS = ("position", "liquidationsaccount", "executionreport")
 WatchView = tuple[Position, Decimal | None, PolicyState, Thresholds]
+YIELD_EVERY = 200  # policy runs between two yields to the event loop (~1-2 ms of work)
+SAVE_GRACE = 5.0  # seconds a stopping monitor waits for its last alert states to be written
 
 
 class RestFeed(Protocol):
@@ -66,7 +73,7 @@ class Monitor:
     """Decides, per chat and isolated position, when to alert; emits events to an async sink."""
 
     def __init__(
-        self, db: Database, sink: Sink, *, clock: Clock, client: RestFeed | None = None,
+        self, storage: Storage, sink: Sink, *, clock: Clock, client: RestFeed | None = None,
         timings: Timings = DEFAULT_TIMINGS, poll_seconds: float = 5.0, websocket: bool = True,
         markets: Iterable[MarketInfo] = (),
         policy: Any = alert_policy,  # anything with evaluate / quiet_band / next_deadline
@@ -75,11 +82,14 @@ class Monitor:
         self._sink, self._clock, self._client, self._timings = sink, clock, client, timings
         self._book = LiqBook({m.symbol: m for m in markets})
         self._index = WatchIndex()
-        self._watches = WatchSet(db, self._book, self._index, policy)
+        self._db = storage
+        self._watches = WatchSet(storage, self._book, self._index, policy)
         self._feed = FeedHealth(timings, poll_seconds, websocket, clock.monotonic())
         self._grouper = Grouper(group_window)
         self._pushes = 0  # position pushes seen: a REST answer that raced one is dropped
         self._wake = asyncio.Event()
+        self._turn = asyncio.Lock()  # one input at a time, even across yields
+        self._yielded_at = 0
         self._started = False
         # Other features that follow the same private stream (fill notices): each gets every
         # private push and connection change after the monitor has taken it.
@@ -102,9 +112,14 @@ class Monitor:
 
     # ---- inputs -------------------------------------------------------------------------------
 
+    @property
+    def saver(self) -> StateSaver:
+        """The StateSaver of the alert states (flush it to wait for what was decided so far)."""
+        return self._watches.saver
+
     async def start(self) -> None:
         """Load chats, thresholds and stored alert states; read markets and positions over REST."""
-        self._watches.load()
+        self._watches.load(await self._db.read(self._watches.read_all, self._db.reader))
         self._started = True
         if self._client is not None:
             markets = None if self._book.markets else await self._read(self._client.get_markets)
@@ -113,14 +128,18 @@ class Monitor:
 
     async def on_stream_event(self, event: StreamEvent, *, private: bool = False) -> None:
         """Take one push from a stream (marks, positions, liquidations, connection changes)."""
+        async with self._turn:
+            await self._on_event(event, private)
+
+    async def _on_event(self, event: StreamEvent, private: bool) -> None:
         now, now_m = self._clock.time(), self._clock.monotonic()
         if isinstance(event, MarkPricesEvent):
             self._feed.last_push_at = now_m
             for mp in event.prices:
-                self._on_mark(mp.symbol, mp.price, now, now_m)
+                await self._on_mark(mp.symbol, mp.price, now, now_m)
         elif isinstance(event, PositionsEvent):
             self._pushes += 1
-            self._apply_positions(event.positions, now)
+            await self._apply_positions(event.positions, now)
         elif isinstance(event, LiquidationEvent):
             self._pushes += 1
             for liq in event.liquidations:
@@ -135,34 +154,54 @@ class Monitor:
 
     async def poll_once(self, *, marks: bool = True, positions: bool = True) -> None:
         """Read marks and funding and/or positions over REST, and take them like pushes."""
+        async with self._turn:
+            await self._poll(marks, positions)
+
+    async def _poll(self, marks: bool, positions: bool) -> None:
         if self._client is None:
             return
         started = self._feed.last_poll_at = self._clock.monotonic()
         pushes, push_at = self._pushes, self._feed.last_push_at
-        tickers = await self._read(self._client.get_tickers) if marks else None
-        snap = await self._read(self._client.get_positions) if positions else None
+        self._turn.release()  # the reads take a while: pushes may be taken meanwhile
+        try:
+            tickers = await self._read(self._client.get_tickers) if marks else None
+            snap = await self._read(self._client.get_positions) if positions else None
+        finally:
+            await self._turn.acquire()
         now, now_m = self._clock.time(), self._clock.monotonic()
         if tickers is not None:
             self._feed.last_funding_at = started
-            self._apply_funding(tickers, now)
+            await self._apply_funding(tickers, now)
             if self._feed.last_push_at == push_at:  # else the stream gave newer marks meanwhile
                 for t in tickers:
-                    self._on_mark(t.symbol, t.mark_price, now, now_m)
+                    await self._on_mark(t.symbol, t.mark_price, now, now_m)
         if snap is not None and self._pushes == pushes:
             self._feed.positions_wanted = False
-            self._apply_positions(snap.positions, now)
+            await self._apply_positions(snap.positions, now)
         await self._drain()
 
     async def tick(self) -> None:
         """Run what time makes due: REST fallback, reminders and holds, degraded notes, batches."""
+        async with self._turn:
+            await self._tick()
+
+    async def _tick(self) -> None:
         now_m = self._clock.monotonic()
         plan = self._feed.poll_plan(now_m)
         if plan is not None:
-            await self.poll_once(marks=plan[0], positions=plan[1])
+            self._turn.release()  # poll_once takes its own turn (and gives it up while reading)
+            try:
+                await self.poll_once(marks=plan[0], positions=plan[1])
+            finally:
+                await self._turn.acquire()
         elif self._client is not None and self._feed.websocket and self._feed.funding_due(now_m):
             self._feed.last_funding_at = now_m  # marks come from the stream; only funding here
-            tickers = await self._read(self._client.get_tickers)
-            self._apply_funding(tickers or (), self._clock.time())
+            self._turn.release()
+            try:
+                tickers = await self._read(self._client.get_tickers)
+            finally:
+                await self._turn.acquire()
+            await self._apply_funding(tickers or (), self._clock.time())
         if self._feed.should_degrade(now_m):  # as of the round's start: its poll has had its say
             self._watches.out.extend(self._feed.degrade(self._watches.chats(), now_m))
         now, now_m = self._clock.time(), self._clock.monotonic()
@@ -172,13 +211,17 @@ class Monitor:
                 fresh = self._feed.fresh(self._book.mark_at.get(watch.pos[0]), now_m)
                 obs = self._watches.observe(watch.pos, fresh=fresh, timer=True)
                 self._watches.evaluate(watch, obs, now)
+                await self._pace()
         await self._drain()
 
     async def reload_chat(self, chat_id: int) -> None:
         """Re-read a chat's settings, thresholds and states (call after /start, /alert, /snooze)."""
-        self._watches.persist(self._clock.time())
-        self._watches.reload_chat(chat_id, self._clock.time())
-        await self._drain()
+        async with self._turn:
+            self._watches.persist(self._clock.time())
+            await self.saver.flush()  # what it reads back includes every state decided so far
+            loaded = await self._db.write(self._watches.read_chat, self._db.db, chat_id)
+            self._watches.reload_chat(chat_id, loaded, self._clock.time())
+            await self._drain()
 
     def wake(self) -> None:
         """Re-plan the run loop's nap now (the clock moved, or a timer may be due earlier)."""
@@ -228,6 +271,12 @@ class Monitor:
             self._watches.persist(self._clock.time())
             for batch in self._grouper.flush_all():
                 await self._send(batch)
+            try:
+                async with asyncio.timeout(SAVE_GRACE):
+                    await self.saver.flush()
+            except TimeoutError:
+                log.warning("monitor: %d alert states not saved (database busy)",
+                            self.saver.backlog)  # fmt: skip
 
     async def _nap(self) -> None:
         """Sleep until the next timer, batch or REST poll is due (at most 1 s), or until woken."""
@@ -251,7 +300,13 @@ class Monitor:
             log.warning("monitor: REST %s failed: %s", getattr(call, "__name__", "read"), exc)
             return None
 
-    def _on_mark(self, symbol: str, price: Decimal, now: float, now_m: float) -> None:
+    async def _pace(self) -> None:
+        """Let the event loop run other work every YIELD_EVERY policy runs."""
+        if self._watches.evaluations - self._yielded_at >= YIELD_EVERY:
+            self._yielded_at = self._watches.evaluations
+            await asyncio.sleep(0)
+
+    async def _on_mark(self, symbol: str, price: Decimal, now: float, now_m: float) -> None:
         if price <= 0:
             return
         self._watches.out.extend(self._feed.recover(now_m))
@@ -261,13 +316,19 @@ class Monitor:
             watch = self._watches.get(key)
             if watch is not None:
                 self._watches.evaluate(watch, self._watches.observe(watch.pos), now)
+                await self._pace()
 
-    def _apply_funding(self, tickers: Sequence[Ticker], now: float) -> None:
+    async def _evaluate_position(self, pos: PosKey, now: float) -> None:
+        for watch in self._watches.of_position(pos):
+            self._watches.evaluate(watch, self._watches.observe(pos), now)
+            await self._pace()
+
+    async def _apply_funding(self, tickers: Sequence[Ticker], now: float) -> None:
         for t in tickers:
             for pos in self._book.set_funding(t.symbol, t.sum_unitary_funding):
-                self._watches.evaluate_position(pos, now)
+                await self._evaluate_position(pos, now)
 
-    def _apply_positions(self, positions: Iterable[Position], now: float) -> None:
+    async def _apply_positions(self, positions: Iterable[Position], now: float) -> None:
         """Replace the account's isolated positions: evaluate new/changed ones, end gone ones."""
         rows = {p.key: p for p in positions if p.margin_mode is ISOLATED and p.position_qty != 0}
         for pos in [k for k in self._book.held if k not in rows]:
@@ -277,8 +338,11 @@ class Monitor:
             new = pos not in self._book.held
             if self._book.upsert(row):
                 if new:
-                    self._watches.bind(pos)
-                self._watches.evaluate_position(pos, now)
+                    chats = self._watches.active_chats()
+                    for at in range(0, len(chats), YIELD_EVERY):  # a big book binds in parts
+                        self._watches.bind(pos, chats[at:at + YIELD_EVERY])
+                        await asyncio.sleep(0)
+                await self._evaluate_position(pos, now)
         self._watches.settle_orphans()
 
     def _end(

@@ -15,6 +15,7 @@ from bot.services.notifier import Delivery, DeliveryFailed
 from bot.services.settlement import describe
 from bot.timing import Clock
 from storage.approvals import Approval, ApprovalStore
+from storage.worker import Storage
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,13 @@ def recorded_outcome(approval: Approval) -> str:
 class Reports:
     """Marks outcomes reported once their message is delivered; lists those never shown."""
 
-    def __init__(self, store: ApprovalStore, clock: Clock) -> None:
-        self._store, self._clock = store, clock
+    def __init__(self, storage: Storage, store: ApprovalStore, clock: Clock) -> None:
+        self._db, self._store, self._clock = storage, store, clock  # store: on storage.db
         self._waiting: set[asyncio.Task[None]] = set()
 
-    def unreported(self) -> list[tuple[Approval, str]]:
-        return [(a, recorded_outcome(a)) for a in self._store.list_unreported()]
+    async def unreported(self) -> list[tuple[Approval, str]]:
+        rows = await self._db.write(self._store.list_unreported)
+        return [(a, recorded_outcome(a)) for a in rows]
 
     def when_delivered(self, token: str, delivery: Delivery) -> None:
         """Mark `token` reported once `delivery` is done (not when it fails: start-up retells)."""
@@ -58,6 +60,6 @@ class Reports:
         except DeliveryFailed:
             return
         try:
-            self._store.mark_reported(token, self._clock.time())
+            await self._db.write(self._store.mark_reported, token, self._clock.time())
         except Exception:  # a locked database: the chat may be told again at start-up
             log.exception("could not record that an outcome was shown")

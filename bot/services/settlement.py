@@ -25,6 +25,7 @@ from bot.services.trading import TradingService
 from bot.timing import Clock, Timings
 from storage.approvals import Approval, ApprovalStore
 from storage.audit import AuditLog
+from storage.worker import Storage
 
 GIVE_UP_ROUNDS = 20  # settle intervals after which an undecidable transfer is reported as such
 INTERRUPTED = "was interrupted before anything was sent; nothing changed"
@@ -69,10 +70,11 @@ class Settler:
     """Resolves `executing` (at start-up) and `unknown` rows; never sends anything."""
 
     def __init__(
-        self, store: ApprovalStore, audit: AuditLog, trading: TradingService,
+        self, storage: Storage, store: ApprovalStore, audit: AuditLog, trading: TradingService,
         margin: MarginService, clock: Clock, timings: Timings,
     ) -> None:  # fmt: skip
-        self._store, self._audit = store, audit
+        # store and audit are on storage.db: used on its writer thread (storage.write)
+        self._db, self._store, self._audit = storage, store, audit
         self._trading, self._margin = trading, margin
         self._clock, self._timings = clock, timings
 
@@ -82,9 +84,9 @@ class Settler:
         At start-up every `executing` row is an interrupted press; while running, only
         `unknown` rows are settled, because `executing` ones are being pressed right now.
         """
-        self._expire_stale()
+        await self._db.write(self._expire_stale)  # on the writer thread, as one call
         settled: list[tuple[Approval, str]] = []
-        for approval in self._store.list_unsettled():
+        for approval in await self._db.write(self._store.list_unsettled):
             if not at_startup and approval.state != UNKNOWN:
                 continue
             try:
@@ -97,18 +99,21 @@ class Settler:
                 state, text = UNKNOWN, ""
             if state == UNKNOWN:
                 if approval.state == "executing":  # hand it over to the running settlement
-                    self._store.finish(approval.token, UNKNOWN,
-                                       {"unknown": "being checked after a restart"},
-                                       self._clock.time())  # fmt: skip
+                    await self._db.write(self._store.finish, approval.token, UNKNOWN,
+                                         {"unknown": "being checked after a restart"},
+                                         self._clock.time())  # fmt: skip
                 continue
-            self._store.finish(approval.token, state, {"settled": text}, self._clock.time())
-            self._audit.record(approval.chat_id, approval.user_id, approval.kind,
-                               approval.action, f"settled:{state}", text, self._clock.time())
+            await self._db.write(self._store.finish, approval.token, state, {"settled": text},
+                                 self._clock.time())  # fmt: skip
+            await self._db.write(self._audit.record, approval.chat_id, approval.user_id,
+                                 approval.kind, approval.action, f"settled:{state}", text,
+                                 self._clock.time())  # fmt: skip
             settled.append((approval, text))
         return settled
 
     def _expire_stale(self) -> None:
-        """End cards whose time ran out unpressed; each is recorded for /history."""
+        """End cards whose time ran out unpressed; each is recorded for /history (on the
+        storage's writer thread)."""
         now = self._clock.time()
         stale = self._store.stale(now)
         self._store.expire_stale(now)
@@ -116,13 +121,13 @@ class Settler:
             self._audit.record(a.chat_id, a.user_id, a.kind, a.action, "expired", "",
                                a.expires_at)
 
-    def in_doubt(self) -> list[InDoubt]:
+    async def in_doubt(self) -> list[InDoubt]:
         """Unknown rows still being checked, with how long until they are settled for certain:
         until they can no longer land, plus one settle round."""
         now, round_ = self._clock.time(), self._timings.settle_interval
         return [
             InDoubt(a, describe(a), max(0.0, lands_by(a, self._timings) - now) + round_)
-            for a in self._store.list_unsettled()
+            for a in await self._db.write(self._store.list_unsettled)
             if a.state == UNKNOWN and a.intent is not None
         ]
 

@@ -3,7 +3,9 @@
 Owns who is watched (chats that started the bot with alerts on, symbols not switched off), the
 threshold cache, loading and saving policy state (alert_codec over AlertStateStore), running the
 policy on an observation and re-indexing the watch afterwards. Decisions become AlertEvents in
-`out`, which the monitor drains. No asyncio, no network: SQLite only, via the stores.
+`out`, which the monitor drains. No asyncio, no network, and no SQLite on the caller's thread:
+`read_all` / `read_chat` run on a storage thread and hand their rows to `load` / `reload_chat`;
+`persist` hands what changed to the StateSaver.
 """
 
 from __future__ import annotations
@@ -13,22 +15,32 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.domain.alert_policy import Decision, Observation, PolicyState, Thresholds
 from bot.domain.models import Liquidation, MarginMode
 from bot.services import alert_codec
 from bot.services.alert_events import AlertEvent, MonitorEvent
 from bot.services.liq_book import LiqBook, PosKey
+from bot.services.state_saver import Change, StateSaver
 from bot.services.watch_index import WatchIndex, mark_interval
 from storage.alert_state import AlertState, AlertStateStore
-from storage.chats import ChatStore
-from storage.thresholds import ThresholdStore
+from storage.chats import ChatSettings, ChatStore
+from storage.thresholds import NO_LEVELS, ChatLevels, ThresholdStore
+from storage.worker import Storage
 
 log = logging.getLogger(__name__)
 WatchKey = tuple[int, str, str]  # (chat_id, symbol, margin_mode)
 HUNDRED = Decimal(100)
 ISOLATED = MarginMode.ISOLATED.value
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What the watches are built from, read in one go on a storage thread."""
+
+    active: set[int]  # chats that started the bot and want alerts (all chats, or the one read)
+    levels: dict[int, ChatLevels]
+    states: dict[WatchKey, AlertState]
+    settings: ChatSettings | None = None  # read_chat only
 
 
 @dataclass(slots=True, eq=False)
@@ -46,10 +58,10 @@ class Watch:
 class WatchSet:
     """Every watch, by key, by position and by chat."""
 
-    def __init__(self, db: Database, book: LiqBook, index: WatchIndex, policy: Any) -> None:
-        self._db, self._book, self._index, self._policy = db, book, index, policy
-        self._chat_store, self._limits = ChatStore(db), ThresholdStore(db)
-        self._store = AlertStateStore(db)
+    def __init__(self, storage: Storage, book: LiqBook, index: WatchIndex, policy: Any) -> None:
+        self._book, self._index, self._policy = book, index, policy
+        self.saver = StateSaver(storage)
+        self._levels: dict[int, ChatLevels] = {}
         self._watches: dict[WatchKey, Watch] = {}
         self._by_pos: dict[PosKey, dict[int, Watch]] = {}
         self._active: set[int] = set()  # chats that started the bot and want alerts
@@ -58,16 +70,32 @@ class WatchSet:
         self._stored: dict[WatchKey, AlertState] = {}  # loaded rows not bound to a position yet
         self._dirty: dict[WatchKey, Watch] = {}
         self._gone: set[WatchKey] = set()
+        self.evaluations = 0  # policy runs so far (the monitor yields to the loop between runs)
         self._orphans_settled = False
         self.out: list[MonitorEvent] = []
 
     def __len__(self) -> int:
         return len(self._watches)
 
-    def load(self) -> None:
-        """Read the chats to alert and every stored alert state (once, at start)."""
-        self._active = {c.chat_id for c in self._chat_store.known_chats() if c.alerts_enabled}
-        self._stored = {(r.chat_id, r.symbol, r.margin_mode): r for r in self._store.all()}
+    @staticmethod
+    def read_all(db: Any) -> Loaded:
+        """On a storage thread: the chats to alert, their thresholds, every stored state."""
+        active = {c.chat_id for c in ChatStore(db).known_chats() if c.alerts_enabled}
+        states = {(r.chat_id, r.symbol, r.margin_mode): r for r in AlertStateStore(db).all()}
+        return Loaded(active, ThresholdStore(db).levels(), states)
+
+    @staticmethod
+    def read_chat(db: Any, chat_id: int) -> Loaded:
+        """On a storage thread: one chat's settings, thresholds and stored states."""
+        settings = ChatStore(db).get(chat_id)
+        active = {chat_id} if settings.known and settings.alerts_enabled else set()
+        states = {(r.chat_id, r.symbol, r.margin_mode): r for r in AlertStateStore(db).for_chat(
+            chat_id)}  # fmt: skip
+        return Loaded(active, ThresholdStore(db).levels(chat_id), states, settings)
+
+    def load(self, loaded: Loaded) -> None:
+        """Take the chats to alert, their thresholds and every stored state (once, at start)."""
+        self._active, self._levels, self._stored = loaded.active, loaded.levels, loaded.states
 
     def get(self, key: WatchKey) -> Watch | None:
         return self._watches.get(key)
@@ -88,7 +116,7 @@ class WatchSet:
         """The chat's thresholds for symbol as fractions (cached until reload_chat)."""
         cached = self._limits_cache.get((chat_id, symbol))
         if cached is None:
-            t = self._limits.effective(chat_id, symbol)
+            t = self._levels.get(chat_id, NO_LEVELS).effective(symbol)
             made = Thresholds(t.warn_pct / HUNDRED, t.critical_pct / HUNDRED, t.enabled)
             cached = self._shared.setdefault(made, made)  # most chats share a few settings
             self._limits_cache[(chat_id, symbol)] = cached
@@ -102,20 +130,21 @@ class WatchSet:
         return Observation(self._book.distance(pos), fresh=fresh, fingerprint=held.fingerprint,
                            timer=timer)  # fmt: skip
 
-    def bind(self, pos: PosKey) -> list[Watch]:
-        """Create the watches of a newly seen position, one per chat that wants it."""
-        made = [self._bind_one(chat, pos) for chat in sorted(self._active)]
+    def active_chats(self) -> list[int]:
+        """The chats that want alerts, in order (bind a new position for each)."""
+        return sorted(self._active)
+
+    def bind(self, pos: PosKey, chats: list[int] | None = None) -> list[Watch]:
+        """Create the watches of a newly seen position, one per chat that wants it (or of
+        `chats`, a slice of active_chats, so a caller can bind a big book in parts)."""
+        made = [self._bind_one(chat, pos) for chat in (self.active_chats() if chats is None
+                                                        else chats)]  # fmt: skip
         return [w for w in made if w is not None]
 
     def evaluate(self, watch: Watch, obs: Observation, now: float) -> None:
         """Run the policy on one observation, keep the new state, re-index, queue decisions."""
         if self._decide(watch, obs, now):
             self.reindex(watch)
-
-    def evaluate_position(self, pos: PosKey, now: float) -> None:
-        """Look at one position afresh for every chat watching it (its row or liq changed)."""
-        for watch in self.of_position(pos):
-            self.evaluate(watch, self.observe(pos), now)
 
     def reindex(self, watch: Watch) -> None:
         """File the watch under its current quiet interval and timer."""
@@ -147,27 +176,21 @@ class WatchSet:
                 self._gone.add(key)
 
     def persist(self, now: float) -> None:
-        """Save every state that changed and delete the rows of ended positions, in one go."""
+        """Hand every changed state and every ended position to the saver, as one batch."""
         if not self._dirty and not self._gone:
             return
-        dirty, gone = self._dirty, self._gone
+        changes: dict[WatchKey, Change] = dict.fromkeys(self._gone)  # first: a reopened
+        for key, w in self._dirty.items():  # position saves afresh
+            changes[key] = (w.state, self._book.distance(w.pos))
         self._dirty, self._gone = {}, set()
-        try:
-            with self._db.atomic():
-                for chat_id, symbol, mode in gone:  # first: a reopened position saves afresh
-                    self._store.delete(chat_id, symbol, mode)
-                for w in dirty.values():
-                    row = alert_codec.to_row(w.chat_id, w.key[1], w.key[2], w.state,
-                                             self._book.distance(w.pos))  # fmt: skip
-                    self._store.save(row, now)
-        except Exception:  # keep watching; the next change saves again
-            log.exception("monitor: saving alert state failed")
+        self.saver.add(changes, now)
 
-    def reload_chat(self, chat_id: int, now: float) -> None:
-        """Re-read one chat's settings, thresholds and stored states, and re-watch accordingly."""
-        settings = self._chat_store.get(chat_id)
-        active = settings.known and settings.alerts_enabled
+    def reload_chat(self, chat_id: int, loaded: Loaded, now: float) -> None:
+        """Re-watch one chat from its settings, thresholds and stored states (read_chat)."""
+        active = chat_id in loaded.active
         (self._active.add if active else self._active.discard)(chat_id)
+        self._levels.pop(chat_id, None)
+        self._levels.update(loaded.levels)
         for cached in [k for k in self._limits_cache if k[0] == chat_id]:
             del self._limits_cache[cached]
         for pos in list(self._book.held):
@@ -178,7 +201,7 @@ class WatchSet:
                 if watch is not None:
                     self._drop(watch)  # its row stays: switching back on resumes the episode
                 continue
-            row = self._store.get(*key)
+            row = loaded.states.get(key)
             if watch is None:
                 self._stored.pop(key, None)
                 watch = self._add(key, pos, limits, alert_codec.from_row(row) if row else None)
@@ -220,6 +243,7 @@ class WatchSet:
         self, watch: Watch, obs: Observation, now: float, liquidation: Liquidation | None = None
     ) -> bool:
         """Apply the policy; False if it failed (logged) and nothing changed."""
+        self.evaluations += 1
         try:
             state, decisions = self._policy.evaluate(watch.state, obs, watch.thresholds, now)
         except Exception:  # a policy bug must not stop every other watch

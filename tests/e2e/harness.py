@@ -33,6 +33,7 @@ from bot.paper.runner import PaperExchange
 from bot.timing import OffsetClock
 from bot.wiring import ExchangeLink
 from storage.db import open_database
+from storage.worker import Storage
 from tests.e2e.tap import TIMINGS, ExchangeTap, new_account, paper_exchange
 
 ALICE = 1001  # the owner
@@ -88,7 +89,8 @@ class Desk:
         )
         signer = credentials.signer()
         self.link = ExchangeLink(Network.PAPER, client, signer, None, None, paper)
-        self.db = open_database(self.db_path)
+        self.storage = Storage.open(self.db_path)  # the bot's (writer and reader threads)
+        self.db = open_database(self.db_path)  # the test's own connection, to look and seed
         self.runtime: BotRuntime | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------
@@ -118,13 +120,15 @@ class Desk:
                 yield desk
             finally:
                 await desk.stop()
+                desk.storage.close()
                 desk.db.close()
 
     async def start(self) -> BotRuntime:
         """Start a new BotRuntime over the same database, exchange and emulator."""
         assert self.runtime is None, "stop() the running bot first"
         self.runtime = BotRuntime(
-            self.settings, self.link, self.db, token=TOKEN, clock=self.clock, timings=TIMINGS,
+            self.settings, self.link, self.storage, token=TOKEN, clock=self.clock,
+            timings=TIMINGS,
             requests=ptb_requests(self.emulator), watch=False,  # request counts stay exact
         )
         async with asyncio.timeout(WAIT):

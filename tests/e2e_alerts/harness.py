@@ -129,13 +129,14 @@ class AlertDesk(Desk):
                 finally:
                     desk.unmute()
                     await desk.stop()
+                    desk.storage.close()
                     desk.db.close()
 
     async def start(self) -> BotRuntime:
         """Start a BotRuntime (watch=True) over the same database, exchange and emulator."""
         assert self.runtime is None, "stop() the running bot first"
         runtime = BotRuntime(
-            self.settings, self.link, self.db, token=TOKEN, clock=self.clock,
+            self.settings, self.link, self.storage, token=TOKEN, clock=self.clock,
             timings=self.timings, requests=ptb_requests(self.emulator), watch=True,
         )  # fmt: skip
         self._count_rounds(runtime)

@@ -30,6 +30,7 @@ from bot.services.alert_events import MonitorEvent
 from bot.timing import OffsetClock, Timings
 from bot.wiring import ExchangeLink
 from storage.db import open_database
+from storage.worker import Storage
 
 ALICE, BOB = 1001, 1002  # both allowed; Alice sends /start
 TOKEN = "1001:alerts-test-token"
@@ -46,9 +47,10 @@ class AlertDesk:
             bot_db_path=tmp / "bot.db", orderly_network=Network.PAPER,
             orderly_ws_public_url="off", orderly_ws_private_url="off",
         )
-        self.db = open_database(settings.bot_db_path)
+        self.storage = Storage.open(settings.bot_db_path)
+        self.db = open_database(settings.bot_db_path)  # the test's own connection
         link = ExchangeLink(Network.PAPER, client, paper.credentials.signer(), None, None, paper)
-        self.runtime = BotRuntime(settings, link, self.db, token=TOKEN, clock=self.clock,
+        self.runtime = BotRuntime(settings, link, self.storage, token=TOKEN, clock=self.clock,
                                   timings=TIMINGS, requests=ptb_requests(self.emulator),
                                   watch=False)
         self.services = self.runtime.services
@@ -78,6 +80,7 @@ class AlertDesk:
                 finally:
                     async with asyncio.timeout(WAIT):
                         await desk.runtime.stop()
+                    desk.storage.close()
                     desk.db.close()
 
     async def say(self, text: str, user: int = ALICE) -> BotMessage:

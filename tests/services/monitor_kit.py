@@ -22,6 +22,7 @@ from bot.orderly.stream import MarkPricesEvent, PositionsEvent
 from bot.services.alert_events import AlertEvent, Batch, DegradedEvent, MonitorEvent
 from bot.services.monitor import Monitor
 from bot.timing import FakeClock
+from storage.worker import Storage
 
 D = Decimal
 ETH = "PERP_ETH_USDC"
@@ -124,10 +125,11 @@ CHAT, OTHER = 101, 202
 ISO = "ISOLATED"
 
 
-async def started(db: Database, clock: FakeClock, rest: FakeRest | None = None,
+async def started(db: Database | Storage, clock: FakeClock, rest: FakeRest | None = None,
                   **kw: object) -> tuple[Monitor, Recorder]:  # fmt: skip
     sink = Recorder()
-    monitor = Monitor(db, sink, clock=clock, client=rest, markets=[market(ETH), market(BTC)],
+    storage = db if isinstance(db, Storage) else Storage(db)  # the test's connection, threaded
+    monitor = Monitor(storage, sink, clock=clock, client=rest, markets=[market(ETH), market(BTC)],
                       **kw)  # type: ignore[arg-type]  # fmt: skip
     await monitor.start()
     return monitor, sink

@@ -26,12 +26,10 @@ from bot.services.markets import MarketDirectory
 from bot.services.trading import TradingService
 from bot.timing import DEFAULT_TIMINGS, FakeClock
 from storage.alert_state import AlertStateStore
-from storage.approvals import ApprovalStore, ClaimFailure
-from storage.audit import AuditLog
-from storage.chats import ChatStore
+from storage.approvals import ClaimFailure
 from storage.db import open_database
-from storage.thresholds import ThresholdStore
 from storage.topups import TopupLedger
+from storage.worker import Storage
 
 D = Decimal
 ETH, BTC = "PERP_ETH_USDC", "PERP_BTC_USDC"
@@ -80,16 +78,14 @@ async def world() -> AsyncIterator[World]:
         markets = MarketDirectory(client)
         trading = TradingService(client, markets, LeverageService(client, markets))
         margin = MarginService(client, markets)
-        approvals = ApprovalService(ApprovalStore(db), AuditLog(db), trading, margin, clock,
-                                    DEFAULT_TIMINGS)
+        storage = Storage(db)
+        approvals = ApprovalService(storage, trading, margin, clock, DEFAULT_TIMINGS)
         states, ledger = AlertStateStore(db), TopupLedger(db)
-        service = AlertService(
-            thresholds=ThresholdStore(db), states=states, chats=ChatStore(db), ledger=ledger,
-            trading=trading, margin=margin, markets=markets, approvals=approvals, clock=clock,
-        )
+        service = AlertService(storage=storage, trading=trading, margin=margin, markets=markets,
+                               approvals=approvals, clock=clock)  # fmt: skip
         approvals.add_precheck(TOPUP, service.check_caps)  # as install_alerts does
         yield World(clock, engine, creds.account_id, service, approvals, states, ledger)
-    db.close()
+    storage.close()
 
 
 # ---- thresholds ---------------------------------------------------------------------------
@@ -101,8 +97,8 @@ async def test_thresholds_default_and_per_symbol(world: World) -> None:
     change = await s.set_thresholds(CHAT, "eth", D(8), None)  # critical kept: 3 < 8
     assert change.symbol == ETH and change.thresholds.critical_pct == D(3)
     assert not change.critical_given
-    assert s.thresholds_for(CHAT, ETH).warn_pct == D(8)
-    assert s.thresholds_for(CHAT, BTC).warn_pct == D(6)  # the default still applies
+    assert (await s.thresholds_for(CHAT, ETH)).warn_pct == D(8)
+    assert (await s.thresholds_for(CHAT, BTC)).warn_pct == D(6)  # the default still applies
     change = await s.set_thresholds(CHAT, "BTC-PERP", D(2), None)  # 3 ≥ 2: half the warning
     assert change.thresholds.critical_pct == D(1)
 
@@ -119,7 +115,7 @@ async def test_threshold_validation_says_what_is_wrong(
     with pytest.raises(UserInputError) as info:
         await world.service.set_thresholds(CHAT, "eth", D(warn), D(critical))
     assert message in info.value.reason
-    assert world.service.thresholds_for(CHAT, ETH).warn_pct == D(5)  # nothing stored
+    assert (await world.service.thresholds_for(CHAT, ETH)).warn_pct == D(5)  # nothing stored
 
 
 async def test_unknown_symbol_is_refused(world: World) -> None:
@@ -130,7 +126,7 @@ async def test_unknown_symbol_is_refused(world: World) -> None:
 async def test_alerts_off_and_on_per_symbol(world: World) -> None:
     change = await world.service.set_enabled(CHAT, "eth", False)
     assert change.symbol == ETH and not change.thresholds.enabled
-    assert world.service.thresholds_for(CHAT, BTC).enabled
+    assert (await world.service.thresholds_for(CHAT, BTC)).enabled
     assert (await world.service.set_enabled(CHAT, "eth", True)).thresholds.enabled
 
 
@@ -159,13 +155,13 @@ async def test_snooze_needs_a_position_and_a_sane_duration(world: World) -> None
 # ---- limits -------------------------------------------------------------------------------
 async def test_limits_set_keep_and_off(world: World) -> None:
     s = world.service
-    assert s.limits(CHAT).per_action is None and s.limits(CHAT).per_day is None
-    view = s.set_limits(CHAT, D(200), D(1000))
+    assert (await s.limits(CHAT)).per_action is None and (await s.limits(CHAT)).per_day is None
+    view = await s.set_limits(CHAT, D(200), D(1000))
     assert (view.per_action, view.per_day, view.headroom) == (D(200), D(1000), D(1000))
-    view = s.set_limits(CHAT, KEEP, None)  # `/limits 200 off` style: day off, action kept
+    view = await s.set_limits(CHAT, KEEP, None)  # `/limits 200 off` style: day off, action kept
     assert (view.per_action, view.per_day, view.headroom) == (D(200), None, None)
     with pytest.raises(UserInputError, match="more than 0"):
-        s.set_limits(CHAT, D(0), KEEP)
+        await s.set_limits(CHAT, D(0), KEEP)
 
 
 # ---- /alert overview ----------------------------------------------------------------------
@@ -208,10 +204,10 @@ async def test_topup_press_moves_the_margin_once_and_counts_for_the_day(world: W
 
 async def test_caps_bite_in_the_offer(world: World) -> None:
     world.section6()
-    world.service.set_limits(CHAT, D(40), None)
+    await world.service.set_limits(CHAT, D(40), None)
     _, s = await world.service.quote_topup(CHAT, "eth")
     assert (s.amount, s.capped_by, s.reaches_target) == (D("40.00"), "per_action", False)
-    world.service.set_limits(CHAT, None, D("0.5"))
+    await world.service.set_limits(CHAT, None, D("0.5"))
     _, s = await world.service.quote_topup(CHAT, "eth")
     assert s.amount is None and s.capped_by == "per_day"
 
@@ -220,7 +216,7 @@ async def test_caps_are_checked_again_at_press_time(world: World) -> None:
     world.section6()
     offer = await world.service.offer(CHAT, USER, "eth")
     assert offer.approval is not None
-    world.service.set_limits(CHAT, D(10), None)  # tightened after the alert went out
+    await world.service.set_limits(CHAT, D(10), None)  # tightened after the alert went out
     outcome = await world.approvals.press(offer.approval.token, USER, CHAT)
     assert outcome.precondition is not None and "per-action limit of 10 USDC" in \
         outcome.precondition
@@ -229,14 +225,14 @@ async def test_caps_are_checked_again_at_press_time(world: World) -> None:
 
 async def test_per_day_headroom_shrinks_with_each_topup(world: World) -> None:
     world.section6()
-    world.service.set_limits(CHAT, None, D(100))
+    await world.service.set_limits(CHAT, None, D(100))
     first = await world.service.offer(CHAT, USER, "eth")
     assert first.approval is not None
     assert (await world.approvals.press(first.approval.token, USER, CHAT)).executed
     world.engine.set_mark(ETH, D(2330))  # closer again
     second = await world.service.offer(CHAT, USER, "eth")
     assert second.suggestion.capped_by == "per_day" and second.amount == D("42.77")
-    world.service.set_limits(CHAT, None, D(80))  # now only 22.77 left: the press is refused
+    await world.service.set_limits(CHAT, None, D(80))  # now only 22.77 left: the press is refused
     outcome = await world.approvals.press(second.approval.token, USER, CHAT)  # type: ignore[union-attr]
     assert outcome.precondition is not None and "22.77 USDC left" in outcome.precondition
 

@@ -112,6 +112,7 @@ async def test_more_margin_moves_the_liq_price_and_clears_the_snooze(
     await monitor.on_stream_event(pushed(position()))
     await walk(monitor, clock, "2200", "2040")
     assert sink.kinds() == [("alert", "CRITICAL")]
+    await monitor.saver.flush()  # the monitor's saves land before this direct write
     AlertStateStore(db).set_snooze(CHAT, ETH, ISO, clock.time() + 3600, clock.time())
     await monitor.reload_chat(CHAT)
     assert monitor.snapshot(CHAT)[0][2].snooze_until == clock.time() + 3600
@@ -121,6 +122,7 @@ async def test_more_margin_moves_the_liq_price_and_clears_the_snooze(
     assert pos.est_liq_price == D(1700) and pos.margin == D(800) and pos.mark_price == D(2040)
     assert distance == (D(2040) - D(1700)) / D(2040)
     assert state.snooze_until is None
+    await monitor.saver.flush()
     assert AlertStateStore(db).get(CHAT, ETH, ISO).snooze_until is None  # type: ignore[union-attr]
 
 
@@ -167,6 +169,7 @@ async def test_a_position_that_disappears_is_closed_once(db: Database, clock: Fa
     await wait(monitor, clock, 6)
     assert sink.kinds() == [("alert", "WARNING"), ("closed", "WARNING")]
     assert monitor.watched_count() == 0
+    await monitor.saver.flush()
     assert AlertStateStore(db).get(CHAT, ETH, ISO) is None
 
 
@@ -251,6 +254,7 @@ async def test_restart_mid_episode_sends_no_duplicate_and_keeps_the_reminder_tim
     alerted_at = clock.time()
     assert sink.kinds() == [("alert", "CRITICAL")]
     await walk(first, clock, *["2040"] * 100)
+    await first.saver.flush()  # as a stopping monitor does
     first_db.close()
 
     rest.tickers = {ETH: (D(2040), D(0))}

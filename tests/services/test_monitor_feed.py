@@ -13,6 +13,7 @@ from bot.orderly.stream import ConnectionEvent, ConnectionState
 from bot.services.monitor import PRIVATE_TOPICS, Monitor
 from bot.timing import FakeClock
 from storage.chats import ChatStore
+from storage.worker import Storage
 from tests.services.monitor_kit import (
     CHAT,
     ETH,
@@ -146,7 +147,7 @@ class FakeStream:
 async def test_run_follows_both_streams_until_cancelled(db: Database) -> None:
     FakeStream.made.clear()
     sink = Recorder()
-    monitor = Monitor(db, sink, clock=FakeClock(), markets=[market(ETH)])
+    monitor = Monitor(Storage(db), sink, clock=FakeClock(), markets=[market(ETH)])
     heard: list[object] = []
 
     async def broken(event: object) -> None:
