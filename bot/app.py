@@ -9,7 +9,6 @@ import signal
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlite_utils import Database
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
@@ -38,12 +37,12 @@ from bot.services.trading import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
 from bot.webhook import Webhook, webhook_from_settings
 from bot.wiring import ExchangeLink, exchange_link
-from storage.approvals import Approval, ApprovalStore
+from storage.approvals import Approval
 from storage.audit import AuditLog
 from storage.chats import ChatStore
-from storage.db import open_database
-from storage.default_modes import DefaultModeStore
 from storage.lock import AlreadyRunning, InstanceLock
+from storage.preflight import DatabaseFault, preflight, record_created
+from storage.worker import Storage
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait
@@ -86,8 +85,8 @@ class QueueFirstRateLimiter(AIORateLimiter):
 
 
 def build_services(
-    settings: Settings, link: ExchangeLink, db: Database, bot: Any, clock: Clock, timings: Timings,
-    checkpoint: Checkpoint | None = None,
+    settings: Settings, link: ExchangeLink, storage: Storage, bot: Any, clock: Clock,
+    timings: Timings, checkpoint: Checkpoint | None = None,
 ) -> Services:
     """Wire every service once (the composition of the business layer)."""
     client = link.client
@@ -95,10 +94,7 @@ def build_services(
     leverage = LeverageService(client, markets)
     trading = TradingService(client, markets, leverage)
     margin = MarginService(client, markets)
-    audit = AuditLog(db)
-    approvals = ApprovalService(ApprovalStore(db), audit, trading, margin, clock, timings,
-                                checkpoint)  # fmt: skip
-    chats = ChatStore(db)
+    approvals = ApprovalService(storage, trading, margin, clock, timings, checkpoint)
     notifier = Notifier(
         bot, clock=clock, per_chat_interval=timings.notify_per_chat_interval,
         group_per_minute=timings.notify_group_per_minute,
@@ -107,9 +103,10 @@ def build_services(
         retry_max=timings.notify_retry_max, max_in_flight=timings.notify_max_in_flight,
     )
     status = StatusService(settings, client, link.signer.account_id, clock)
-    modes = ModeService(DefaultModeStore(db), markets, clock)
+    modes = ModeService(storage, markets, clock)
     return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
-                    audit, chats, notifier, status, {}, modes, refusals=RefusalGate(clock))
+                    AuditLog(storage.db), ChatStore(storage.db), notifier, status, {}, modes,
+                    storage, refusals=RefusalGate(clock))
 
 
 class BotRuntime:
@@ -119,7 +116,7 @@ class BotRuntime:
         self,
         settings: Settings,
         link: ExchangeLink,
-        db: Database,
+        storage: Storage,
         *,
         token: str,
         clock: Clock | None = None,
@@ -142,14 +139,14 @@ class BotRuntime:
             builder = builder.request(requests[0])
         self.app = builder.build()
         self.services = build_services(
-            settings, link, db, self.app.bot, clock or SystemClock(), timings, checkpoint
+            settings, link, storage, self.app.bot, clock or SystemClock(), timings, checkpoint
         )
         self.app.bot_data[SERVICES_KEY] = self.services
         register(self.app)
-        self.alerts = install_alerts(self.services, db)
+        self.alerts = install_alerts(self.services)
         self.alert_sink = make_alert_sink(self.services)
         self.monitor = Monitor(
-            db, self.alert_sink, clock=self.services.clock, client=link.client,
+            storage, self.alert_sink, clock=self.services.clock, client=link.client,
             timings=timings, poll_seconds=settings.monitor_poll_seconds,
             websocket=link.ws_public_url is not None or link.ws_private_url is not None,
         )
@@ -274,9 +271,15 @@ class BotRuntime:
         await self.app.shutdown()
 
 
-async def run_bot(settings: Settings, *, webhook_requested: bool = False) -> int:
+async def run_bot(
+    settings: Settings, *, webhook_requested: bool = False, new_database: bool = False
+) -> int:
     """Run until SIGINT/SIGTERM: one instance per database, long polling Telegram or serving
-    the webhook (TELEGRAM_WEBHOOK_URL, or --webhook which then requires it)."""
+    the webhook (TELEGRAM_WEBHOOK_URL, or --webhook which then requires it).
+
+    The database file is checked first (storage.preflight): a file that is not a database, is
+    corrupt, read-only or locked, or is empty or missing where one was created before (unless
+    `new_database`), stops the start with one line (ConfigError: exit code 2)."""
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set; `margin-desk demo` runs without one")
     webhook = webhook_from_settings(settings, requested=webhook_requested)
@@ -288,26 +291,30 @@ async def run_bot(settings: Settings, *, webhook_requested: bool = False) -> int
     except AlreadyRunning as exc:
         raise ConfigError(str(exc)) from None
     try:
-        db = open_database(settings.bot_db_path)
-        timings = settings.timings()
-        async with exchange_link(settings, timings=timings) as link:
-            runtime = BotRuntime(
-                settings, link, db, token=settings.telegram_bot_token.get_secret_value(),
-                timings=timings, checkpoint=pause_at(settings.test_pause_at),
-            )
-            await _start(runtime, settings, webhook)
-            beat = asyncio.create_task(beat_forever(
-                heartbeat_path(settings.bot_db_path), "webhook" if webhook else "polling",
-                lambda: runtime.receiving, runtime.exchange_reachable,
-                webhook_local_url=webhook.local_url if webhook else None,
-            ), name="heartbeat")  # fmt: skip
-            log.info("Margin Desk is running (%s, %s)", settings.orderly_network.value,
-                     f"webhook at {webhook.url}" if webhook else "long polling")  # fmt: skip
-            await _wait_for_signal()
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
-            await runtime.stop()
+        storage = open_storage(settings, new_database=new_database)
+        try:
+            timings = settings.timings()
+            async with exchange_link(settings, timings=timings) as link:
+                runtime = BotRuntime(
+                    settings, link, storage,
+                    token=settings.telegram_bot_token.get_secret_value(),
+                    timings=timings, checkpoint=pause_at(settings.test_pause_at),
+                )
+                await _start(runtime, settings, webhook)
+                beat = asyncio.create_task(beat_forever(
+                    heartbeat_path(settings.bot_db_path), "webhook" if webhook else "polling",
+                    lambda: runtime.receiving, runtime.exchange_reachable,
+                    webhook_local_url=webhook.local_url if webhook else None,
+                ), name="heartbeat")  # fmt: skip
+                log.info("Margin Desk is running (%s, %s)", settings.orderly_network.value,
+                         f"webhook at {webhook.url}" if webhook else "long polling")  # fmt: skip
+                await _wait_for_signal()
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
+                await runtime.stop()
+        finally:
+            storage.close()
     finally:
         lock.release()
     return 0
@@ -338,6 +345,17 @@ async def _start(runtime: BotRuntime, settings: Settings, webhook: Webhook | Non
         async with asyncio.timeout(5):
             await runtime.stop()
     raise problem
+
+
+def open_storage(settings: Settings, *, new_database: bool = False) -> Storage:
+    """Check the database file, then open it (migrated) and mark that one lives there."""
+    try:
+        preflight(settings.bot_db_path, new_database=new_database)
+        storage = Storage.open(settings.bot_db_path)
+    except DatabaseFault as exc:
+        raise ConfigError(str(exc)) from None
+    record_created(settings.bot_db_path)
+    return storage
 
 
 async def _wait_for_signal() -> None:

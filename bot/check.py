@@ -13,6 +13,7 @@ from enum import StrEnum
 from bot.errors import ConfigError, ExchangeError, ExchangeRejected
 from bot.orderly.client import OrderlyClient
 from bot.timing import Clock
+from storage.preflight import DatabaseFault
 
 KEY_EXPIRY_WARN_DAYS = 14
 NEEDED_SCOPES = frozenset({"read", "trading"})
@@ -114,6 +115,9 @@ def check_database(open_db: Callable[[], object], path: str, report: CheckReport
     """Open and migrate the database, reporting a failure as one actionable line; True if ok."""
     try:
         db = open_db()
+    except DatabaseFault as exc:  # already one line naming the file and what to do
+        report.add(Level.FAIL, str(exc))
+        return False
     except Exception as exc:  # any sqlite or OS error is a finding, not a crash
         report.add(Level.FAIL, f"database {path}: {exc}; check BOT_DB_PATH and permissions")
         return False

@@ -11,6 +11,7 @@ from bot.logs import redact
 from bot.timing import DEFAULT_TIMINGS, SystemClock, Timings
 from bot.wiring import exchange_link
 from storage.db import open_database
+from storage.preflight import preflight, record_created
 
 
 async def run_check(settings: Settings, *, timings: Timings = DEFAULT_TIMINGS) -> int:
@@ -22,9 +23,7 @@ async def run_check(settings: Settings, *, timings: Timings = DEFAULT_TIMINGS) -
         report.add(Level.WARN, "TELEGRAM_BOT_TOKEN not set: `run` needs it (`demo` does not)")
     if not settings.bot_allowed_user_ids:
         report.add(Level.WARN, "BOT_ALLOWED_USER_IDS is empty: the bot will refuse everyone")
-    db_ok = check_database(
-        lambda: open_database(settings.bot_db_path), str(settings.bot_db_path), report
-    )
+    db_ok = check_database(lambda: _open_checked(settings), str(settings.bot_db_path), report)
     embedded = settings.is_paper and not settings.orderly_base_url
     if db_ok or not embedded:  # the embedded paper exchange keeps its state beside the database
         try:
@@ -40,3 +39,11 @@ async def run_check(settings: Settings, *, timings: Timings = DEFAULT_TIMINGS) -
         return 1
     print("margin-desk check: all good")
     return 0
+
+
+def _open_checked(settings: Settings) -> object:
+    """The file checks `run` makes (storage.preflight), then open and migrate it."""
+    preflight(settings.bot_db_path)
+    db = open_database(settings.bot_db_path)
+    record_created(settings.bot_db_path)
+    return db

@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true",
                      help="serve a webhook at TELEGRAM_WEBHOOK_URL instead of long polling "
                           "(implied when TELEGRAM_WEBHOOK_URL is set)")  # fmt: skip
+    run.add_argument("--new-database", action="store_true",
+                     help="start with an empty database where one was created before (the file "
+                          "is missing, empty, or has no Margin Desk schema)")  # fmt: skip
     sub.add_parser("demo", help="the whole bot as a terminal chat: no token, no network")
     paper = sub.add_parser("paper-exchange", help="serve the paper exchange (REST + WebSocket)")
     paper.add_argument("--port", type=int, default=8090, help="port on 127.0.0.1 (default 8090)")
@@ -36,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate config, reach the exchange, check key and database")
     sub.add_parser("health", help="is the running bot receiving updates and reaching the "
                                   "exchange (exit 0) or not (exit 1): a container healthcheck")
+    backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
+    backup.add_argument("path", metavar="PATH", help="the new backup file (must not exist)")
     return parser
 
 
@@ -98,13 +103,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.heartbeat import health
 
         return health(settings.bot_db_path)
+    if args.command == "backup":
+        from bot.backup_command import run_backup
+
+        return run_backup(settings, args.path)
     if args.command == "demo":
         from bot.demo import run_demo
 
         return await run_demo(settings)
     from bot.app import run_bot
 
-    return await run_bot(settings, webhook_requested=args.webhook)
+    return await run_bot(settings, webhook_requested=args.webhook,
+                         new_database=args.new_database)
 
 
 if __name__ == "__main__":

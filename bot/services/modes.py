@@ -14,6 +14,7 @@ from bot.domain.models import MarginMode
 from bot.services.markets import MarketDirectory
 from bot.timing import Clock
 from storage.default_modes import DefaultModeStore
+from storage.worker import Storage
 
 DESK_DEFAULT = MarginMode.ISOLATED  # an isolated-margin desk
 
@@ -26,15 +27,17 @@ class DefaultMode:
 
 
 class ModeService:
-    def __init__(self, store: DefaultModeStore, markets: MarketDirectory, clock: Clock) -> None:
-        self._store = store
+    def __init__(self, storage: Storage, markets: MarketDirectory, clock: Clock) -> None:
+        # reads over the read connection (never behind a lock), /mode on the writer thread
+        self._db, self._store = storage, DefaultModeStore(storage.db)
+        self._reader = DefaultModeStore(storage.reader)
         self._markets = markets
         self._clock = clock
 
     async def show(self, chat_id: int, symbol_text: str) -> DefaultMode:
         """The chat's default mode for a symbol, and whether it was chosen or is the desk's."""
         market = await self._markets.resolve(symbol_text)
-        stored = self._store.get(chat_id, market.symbol)
+        stored = await self._db.read(self._reader.get, chat_id, market.symbol)
         if stored is None:
             return DefaultMode(market.symbol, DESK_DEFAULT, False)
         return DefaultMode(market.symbol, MarginMode(stored), True)
@@ -42,7 +45,8 @@ class ModeService:
     async def set(self, chat_id: int, symbol_text: str, mode: MarginMode) -> DefaultMode:
         """Make `mode` the chat's default for the symbol (after resolving it)."""
         market = await self._markets.resolve(symbol_text)
-        self._store.set(chat_id, market.symbol, mode.value, self._clock.time())
+        await self._db.write(self._store.set, chat_id, market.symbol, mode.value,
+                             self._clock.time())  # fmt: skip
         return DefaultMode(market.symbol, mode, True)
 
     async def resolve(self, chat_id: int, symbol_text: str, given: MarginMode | None) -> MarginMode:
