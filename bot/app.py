@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -354,6 +355,8 @@ def open_storage(settings: Settings, *, new_database: bool = False) -> Storage:
         storage = Storage.open(settings.bot_db_path)
     except DatabaseFault as exc:
         raise ConfigError(str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # changed between the check and the open
+        raise ConfigError(f"database {settings.bot_db_path}: {exc}") from None
     record_created(settings.bot_db_path)
     return storage
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from storage.files import private_file
+
 
 class AlreadyRunning(RuntimeError):
     """Another process holds the instance lock of this database."""
@@ -34,7 +36,7 @@ class InstanceLock:
         """Take the lock now, or raise AlreadyRunning if another process holds it."""
         if self._file is not None:
             return
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.lock_path)  # 0600 like the database beside it
         handle = open(self.lock_path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -18,7 +18,7 @@ import stat
 import time
 from pathlib import Path
 
-from storage.files import PRIVATE, private_file
+from storage.files import private_file
 
 HEADER = b"SQLite format 3\x00"
 SCHEMA_MARKER = "_sqlite_migrations"  # sqlite-utils' migration record: our schema is there
@@ -66,11 +66,11 @@ def preflight(path: Path | str, *, new_database: bool = False, writable: bool = 
 def record_created(path: Path | str) -> None:
     """Leave the marker that a database lives at path (after opening it successfully)."""
     marker = marker_path(path)
-    if marker.exists():
+    if marker.exists() and marker.stat().st_size > 0:
+        private_file(marker)  # tightened if it was readable by others
         return
     private_file(marker)
     marker.write_text(f"a Margin Desk database was created here at {time.ctime()}\n")
-    os.chmod(marker, PRIVATE)
 
 
 def _read_only(db: Path) -> bool:

@@ -38,12 +38,12 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Monk
     root.setLevel(level)
 
 
-def test_help_lists_the_four_commands(capsys) -> None:
+def test_help_lists_every_command(capsys) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    for command in ("run", "demo", "paper-exchange", "check"):
+    for command in ("run", "demo", "paper-exchange", "check", "backup"):
         assert re.search(rf"^    {command}\b", out, re.MULTILINE), command
 
 

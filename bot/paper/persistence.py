@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.files import private_file
+
 TABLE = "paper_snapshot"
 ROW_ID = 1
 
@@ -30,6 +32,7 @@ class PaperStore:
 
     def __init__(self, path: str | Path) -> None:
         # The server may save from a worker thread; the lock serialises use of the connection.
+        private_file(path)  # account state: 0600, like the bot's database
         conn = sqlite3.connect(str(path), check_same_thread=False)
         self._db = sqlite_utils.Database(conn)
         self._db.enable_wal()
