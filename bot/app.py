@@ -36,6 +36,7 @@ from bot.services.refusals import RefusalGate
 from bot.services.status import StatusService
 from bot.services.trading import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
+from bot.update_lanes import ChatLanes
 from bot.webhook import Webhook, webhook_from_settings
 from bot.wiring import ExchangeLink, exchange_link
 from storage.approvals import Approval
@@ -131,6 +132,7 @@ class BotRuntime:
             .token(token)
             .base_url(settings.telegram_api_base_url)
             .rate_limiter(QueueFirstRateLimiter(max_retries=3))
+            .concurrent_updates(ChatLanes())  # one chat's wait never holds another chat
         )
         # getUpdates goes through a PollWatch, so health knows whether polling gets answers.
         poll = requests[1] if requests else HTTPXRequest(connection_pool_size=1)

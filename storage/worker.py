@@ -94,6 +94,16 @@ class Storage:
 
         submit()
 
+    async def caught_up(self, patience: float) -> bool:
+        """Wait up to `patience` seconds for everything submitted so far; False if the writer
+        is still busy (e.g. on a lock), so a reply can go on with the last committed state."""
+        try:
+            async with asyncio.timeout(patience):
+                await asyncio.shield(self.flush())
+        except TimeoutError:
+            return False
+        return True
+
     async def flush(self) -> None:
         """Wait until everything submitted so far has been written."""
         await self.write(_nothing)

@@ -19,6 +19,9 @@ from bot.handlers.parsing import (
     Start,
     Status,
 )
+from storage.audit import AuditLog
+
+HISTORY_PATIENCE = 0.5  # seconds /history waits for audit lines still being written
 
 
 async def start(c: Ctx, cmd: Start) -> None:
@@ -79,8 +82,10 @@ async def status(c: Ctx, cmd: Status) -> None:
 
 
 async def history(c: Ctx, cmd: History) -> None:
-    s = c.services  # on the writer's queue: after every audit line written so far
-    entries = await s.storage.write(s.audit.recent, c.chat_id, cmd.n)
+    s = c.services  # the audit lines queued so far, unless a lock holds them (then: committed)
+    await s.storage.caught_up(HISTORY_PATIENCE)
+    reader = AuditLog(s.storage.reader)
+    entries = await s.storage.read(reader.recent, c.chat_id, cmd.n)
     try:
         markets = await c.services.markets.all()  # each symbol's tick and step
     except ExchangeError:  # the log stays readable without the exchange

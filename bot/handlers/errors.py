@@ -19,10 +19,13 @@ from bot.errors import (
 )
 from bot.handlers import render
 from bot.handlers.context import services_of
+from storage.worker import is_locked
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something went wrong on our side; nothing was retried. Check /status and try again."
+DATABASE_BUSY = ("The bot's database is locked by another program just now, so this was not "
+                 "saved and nothing was sent. Try again in a moment.")
 
 
 def not_available(name: str) -> str:
@@ -40,6 +43,8 @@ def reply_for(error: BaseException) -> str | None:
         return render.exchange_error(error)
     if isinstance(error, OutcomeUnknown | ExchangeUnavailable):
         return render.unavailable(error)
+    if is_locked(error):  # another process holds the database's write lock past the timeout
+        return DATABASE_BUSY
     return None
 
 
