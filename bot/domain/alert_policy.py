@@ -7,8 +7,9 @@ constant, are in alert_rules.py.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -131,11 +132,11 @@ def quiet_band(state: PolicyState, thresholds: Thresholds) -> tuple[Decimal, Dec
     w, c, w_line, c_line = rules.lines(thresholds.warning, thresholds.critical)
     rs, rw = state.rearm_since, rules.read_since(state.extra)
     if state.level is Level.NONE:  # zones are inclusive, so the band starts just above W
-        return (w.next_plus(), NO_LIMIT) if _calm(state) == state else None
+        return (_above(w), NO_LIMIT) if _is_calm(state) else None
     if state.level is Level.WARNING:
         if rw is not None:
             return None
-        return (c.next_plus(), w_line) if rs is None else (w_line, NO_LIMIT)
+        return (_above(c), w_line) if rs is None else (w_line, NO_LIMIT)
     if rs is None:
         return _critical_band(state, c_line) if rw is None else None
     return (c_line, w_line) if rw is None else (w_line, NO_LIMIT)
@@ -157,12 +158,12 @@ def next_deadline(state: PolicyState, thresholds: Thresholds) -> float | None:
 
 def snooze(state: PolicyState, until: float) -> PolicyState:
     """The state with reminders (and warning alerts) muted until `until`."""
-    return replace(state, snooze_until=until)
+    return _replace(state, snooze_until=until)
 
 
 def unsnooze(state: PolicyState) -> PolicyState:
     """The state with its snooze cleared (a reminder held by it becomes due at once)."""
-    return replace(state, snooze_until=None)
+    return _replace(state, snooze_until=None)
 
 
 def is_snoozed(state: PolicyState, now: float) -> bool:
@@ -184,22 +185,49 @@ def state_from_dict(data: Mapping[str, Any]) -> PolicyState:
 # ---- helpers ------------------------------------------------------------------------------
 
 
+_STATE_FIELDS = tuple(f.name for f in fields(PolicyState))
+
+
+def _replace(state: PolicyState, **changes: Any) -> PolicyState:
+    """dataclasses.replace for PolicyState without its generic checks (the policy's hot path:
+    one or two per evaluation, thousands per mark update in a busy book)."""
+    new = object.__new__(PolicyState)
+    for name in _STATE_FIELDS:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(state, name))
+    return new
+
+
 def _seen(state: PolicyState) -> bool:
     # A level or a fingerprint also proves an earlier look, so a lost `seen` never re-announces.
     return state.seen or state.level is not Level.NONE or state.fingerprint is not None
 
 
+@functools.lru_cache(maxsize=4096)
+def _above(line: Decimal) -> Decimal:
+    """The smallest Decimal above line (the band starts just outside an inclusive zone)."""
+    return line.next_plus()
+
+
+def _is_calm(state: PolicyState) -> bool:
+    """True when _calm(state) would change nothing (the common case: a fast path)."""
+    return (state.level is Level.NONE and state.entered_at is None
+            and state.next_reminder_at is None and state.rearm_since is None
+            and rules.calm_extra(state.extra))  # fmt: skip
+
+
 def _calm(state: PolicyState) -> PolicyState:
     """The state at level NONE with nothing running (debounce count kept)."""
-    calm = replace(state, level=Level.NONE, entered_at=None, next_reminder_at=None)
-    return _with_loud(_with_rearm_w(replace(calm, rearm_since=None), None), None, None)
+    if _is_calm(state):
+        return state
+    calm = _replace(state, level=Level.NONE, entered_at=None, next_reminder_at=None)
+    return _with_loud(_with_rearm_w(_replace(calm, rearm_since=None), None), None, None)
 
 
 def _with_loud(
     state: PolicyState, distance: Decimal | None, at: float | None, due: float | None = None
 ) -> PolicyState:
     extra = rules.with_loud(state.extra, distance, at, due)
-    return state if extra == state.extra else replace(state, extra=extra)
+    return state if extra == state.extra else _replace(state, extra=extra)
 
 
 def _critical_band(state: PolicyState, c_line: Decimal) -> tuple[Decimal, Decimal] | None:
@@ -217,7 +245,7 @@ def _critical_band(state: PolicyState, c_line: Decimal) -> tuple[Decimal, Decima
 def _with_rearm_w(state: PolicyState, start: float | None) -> PolicyState:
     if start == rules.read_since(state.extra):
         return state
-    return replace(state, extra=rules.with_since(state.extra, start))
+    return _replace(state, extra=rules.with_since(state.extra, start))
 
 
 def _reminder_due(state: PolicyState) -> float | None:
@@ -229,27 +257,27 @@ def _first_reminder(level: Level, now: float) -> float | None:
 
 
 def _silenced(state: PolicyState) -> PolicyState:
-    return replace(_calm(state), pending_warning=0, seen=True)
+    return _replace(_calm(state), pending_warning=0, seen=True)
 
 
 def _note_fingerprint(state: PolicyState, obs: Observation) -> PolicyState:
     if obs.fingerprint is None or obs.fingerprint == state.fingerprint:
         return state
     if state.fingerprint is not None:  # size/side/margin changed: the snooze no longer applies
-        return replace(state, fingerprint=obs.fingerprint, snooze_until=None)
-    return replace(state, fingerprint=obs.fingerprint)
+        return _replace(state, fingerprint=obs.fingerprint, snooze_until=None)
+    return _replace(state, fingerprint=obs.fingerprint)
 
 
 def _end_episode(
     state: PolicyState, obs: Observation, thresholds: Thresholds, now: float
 ) -> tuple[PolicyState, list[Decision]]:
-    ended = replace(_silenced(state), seen=False, fingerprint=None, snooze_until=None)
+    ended = _replace(_silenced(state), seen=False, fingerprint=None, snooze_until=None)
     if not _seen(state) or not thresholds.enabled:
         return ended, []
     kind = DecisionKind.LIQUIDATED if obs.liquidated else DecisionKind.CLOSED
     quiet = kind is DecisionKind.CLOSED and state.level is Level.NONE
     decision = Decision(kind, state.level, obs.distance, state.episode, silent=quiet)
-    return replace(ended, last_sent_at=now), [decision]
+    return _replace(ended, last_sent_at=now), [decision]
 
 
 def _enter(
@@ -257,7 +285,7 @@ def _enter(
 ) -> tuple[PolicyState, list[Decision]]:
     """Enter `level` at `now` (a new episode if `new`) with its audible ALERT; `opened`: the
     position's first look (never muted by a snooze)."""
-    entered = replace(
+    entered = _replace(
         _calm(state), level=level, episode=state.episode + int(new), pending_warning=0,
         entered_at=now, next_reminder_at=_first_reminder(level, now), seen=True,
     )  # fmt: skip
@@ -266,7 +294,7 @@ def _enter(
     if level is Level.CRITICAL:
         entered = _with_loud(entered, obs.distance, now)
     decision = Decision(DecisionKind.ALERT, level, obs.distance, entered.episode, opened=opened)
-    return replace(entered, last_sent_at=now), [decision]
+    return _replace(entered, last_sent_at=now), [decision]
 
 
 def _deepen(
@@ -287,7 +315,7 @@ def _deepen(
     if due is not None and now >= due:  # a reminder falling due now is said by this alert
         entered = now if state.entered_at is None else state.entered_at
         later = rules.reminder_after(True, entered, now)
-    deeper = _with_loud(replace(state, last_sent_at=now, next_reminder_at=later), d, now)
+    deeper = _with_loud(_replace(state, last_sent_at=now, next_reminder_at=later), d, now)
     return deeper, [Decision(DecisionKind.DEEPENED, Level.CRITICAL, obs.distance, state.episode,
                              previous=ref)]  # fmt: skip
 
@@ -300,10 +328,10 @@ def _from_none(
     if d <= c:
         return _enter(state, Level.CRITICAL, obs, now, True, False)
     if d > w:
-        return replace(_calm(state), pending_warning=0), []
+        return _replace(_calm(state), pending_warning=0), []
     pending = state.pending_warning + (0 if obs.timer else 1)
     if pending < WARNING_DEBOUNCE:
-        return replace(_calm(state), pending_warning=pending), []
+        return _replace(_calm(state), pending_warning=pending), []
     return _enter(state, Level.WARNING, obs, now, True, False)
 
 
@@ -314,7 +342,7 @@ def _track_holds(
     critical = state.level is Level.CRITICAL
     rs = rules.since(state.rearm_since, obs.fresh and d >= (c_line if critical else w_line), now)
     rw = rules.since(rules.read_since(state.extra), critical and obs.fresh and d >= w_line, now)
-    return _with_rearm_w(replace(state, pending_warning=0, rearm_since=rs), rw)
+    return _with_rearm_w(_replace(state, pending_warning=0, rearm_since=rs), rw)
 
 
 def _recover_or_remind(
@@ -322,11 +350,11 @@ def _recover_or_remind(
 ) -> tuple[PolicyState, list[Decision]]:
     rw = rules.read_since(state.extra)
     if rules.held(rw if state.level is Level.CRITICAL else state.rearm_since, now):
-        back = replace(_calm(state), last_sent_at=now)
+        back = _replace(_calm(state), last_sent_at=now)
         return back, [Decision(DecisionKind.RECOVERED, Level.NONE, obs.distance, state.episode,
                                left=state.level)]
     if state.level is Level.CRITICAL and rw is None and rules.held(state.rearm_since, now):
-        back = replace(
+        back = _replace(
             _with_loud(state, None, None), level=Level.WARNING, entered_at=now,
             rearm_since=None, last_sent_at=now,
             next_reminder_at=_first_reminder(Level.WARNING, now),
@@ -339,5 +367,5 @@ def _recover_or_remind(
         return state, []
     entered = now if state.entered_at is None else state.entered_at
     later = rules.reminder_after(state.level is Level.CRITICAL, entered, now)
-    reminded = replace(state, next_reminder_at=later, last_sent_at=now)
+    reminded = _replace(state, next_reminder_at=later, last_sent_at=now)
     return reminded, [Decision(DecisionKind.REMINDER, state.level, obs.distance, state.episode)]

@@ -39,6 +39,7 @@ CRITICAL's hold above W' lives in PolicyState.extra[REARM_W_KEY], so stored extr
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 REARM_FACTOR = Decimal("1.25")  # a level re-arms at this multiple of its threshold …
@@ -58,6 +59,7 @@ DEEPEN_DUE_KEY = "deepen_due"  # a halving seen too soon goes out at this time (
 _LOUD_KEYS = (LOUD_D_KEY, LOUD_AT_KEY, DEEPEN_DUE_KEY)
 
 
+@functools.lru_cache(maxsize=4096)  # a few threshold pairs, looked up on every evaluation
 def lines(warning: Decimal, critical: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(W, C, W', C'): the zone thresholds and their re-arm lines."""
     warning = max(warning, critical)  # a misordered pair acts as critical-only
@@ -113,6 +115,11 @@ def read_loud(extra: dict[str, str]) -> tuple[Decimal | None, float | None, floa
     d, at, due = (extra.get(k) for k in _LOUD_KEYS)
     return (None if d is None else Decimal(d), None if at is None else float(at),
             None if due is None else float(due))  # fmt: skip
+
+
+def calm_extra(extra: dict[str, str]) -> bool:
+    """True when extra holds no W' hold and no critical-alert memory (nothing running)."""
+    return REARM_W_KEY not in extra and not any(k in extra for k in _LOUD_KEYS)
 
 
 def with_loud(

@@ -312,15 +312,20 @@ class Monitor:
         self._watches.out.extend(self._feed.recover(now_m))
         self._feed.last_mark_at = now_m
         self._book.set_mark(symbol, price, now_m)
+        looks: dict[PosKey, Observation] = {}  # every chat watching a position sees one look
         for key in self._index.crossed(symbol, price):
             watch = self._watches.get(key)
             if watch is not None:
-                self._watches.evaluate(watch, self._watches.observe(watch.pos), now)
+                obs = looks.get(watch.pos)
+                if obs is None:
+                    obs = looks[watch.pos] = self._watches.observe(watch.pos)
+                self._watches.evaluate(watch, obs, now)
                 await self._pace()
 
     async def _evaluate_position(self, pos: PosKey, now: float) -> None:
+        obs = self._watches.observe(pos)  # the same look for every chat watching it
         for watch in self._watches.of_position(pos):
-            self._watches.evaluate(watch, self._watches.observe(pos), now)
+            self._watches.evaluate(watch, obs, now)
             await self._pace()
 
     async def _apply_funding(self, tickers: Sequence[Ticker], now: float) -> None:

@@ -5,6 +5,11 @@ inside it, a mark-only observation changes nothing (the policy's quiet_band, con
 distances to prices by `mark_interval`). Per symbol the low and the high bounds sit in sorted
 lists, so `crossed(symbol, mark)` returns exactly the keys whose interval does not contain the
 mark, plus the keys that have no interval (always evaluated). Timers live in a heap. Pure.
+
+The sorted lists hold the bounds as floats (comparing floats is many times cheaper than
+Decimals on every re-index): a float is within 2e-16 of its Decimal, far inside the 1e-12 by
+which `mark_interval` pulls every finite bound inwards, so it can only ever cost an extra
+evaluation, never a missed one.
 """
 
 from __future__ import annotations
@@ -90,8 +95,8 @@ class WatchIndex:
             self._always.setdefault(symbol, set()).add(key)
             return
         lo, hi = interval
-        self._lows.setdefault(symbol, SortedList()).add((lo, key))
-        self._highs.setdefault(symbol, SortedList()).add((-hi, key))
+        self._lows.setdefault(symbol, SortedList()).add((float(lo), key))
+        self._highs.setdefault(symbol, SortedList()).add((-float(hi), key))
 
     def remove(self, key: Key) -> None:
         """Forget key and its timer (no-op if unknown)."""
@@ -106,8 +111,9 @@ class WatchIndex:
         lows, highs = self._lows.get(symbol), self._highs.get(symbol)
         if not lows or highs is None:
             return out
-        below = [k for _, k in lows.islice(lows.bisect_left((mark,)))]  # lo >= mark
-        above = [k for _, k in highs.islice(highs.bisect_left((-mark,)))]  # hi <= mark
+        m = float(mark)
+        below = [k for _, k in lows.islice(lows.bisect_left((m,)))]  # lo >= mark
+        above = [k for _, k in highs.islice(highs.bisect_left((-m,)))]  # hi <= mark
         if below and above:  # only an interval squeezed empty by _EPS can be in both
             return out + list(dict.fromkeys(below + above))
         return out + below + above
@@ -156,5 +162,5 @@ class WatchIndex:
             self._always[symbol].discard(key)
             return
         lo, hi = interval
-        self._lows[symbol].remove((lo, key))
-        self._highs[symbol].remove((-hi, key))
+        self._lows[symbol].remove((float(lo), key))
+        self._highs[symbol].remove((-float(hi), key))

@@ -180,8 +180,11 @@ class WatchSet:
         if not self._dirty and not self._gone:
             return
         changes: dict[WatchKey, Change] = dict.fromkeys(self._gone)  # first: a reopened
-        for key, w in self._dirty.items():  # position saves afresh
-            changes[key] = (w.state, self._book.distance(w.pos))
+        distances: dict[PosKey, Decimal | None] = {}  # position saves afresh
+        for key, w in self._dirty.items():
+            if w.pos not in distances:
+                distances[w.pos] = self._book.distance(w.pos)
+            changes[key] = (w.state, distances[w.pos])
         self._dirty, self._gone = {}, set()
         self.saver.add(changes, now)
 
@@ -249,7 +252,7 @@ class WatchSet:
         except Exception:  # a policy bug must not stop every other watch
             log.exception("alert policy failed for %s", watch.key)
             return False
-        if state != watch.state:
+        if state is not watch.state and state != watch.state:  # `is`: the common no-change
             watch.state = state
             self._dirty[watch.key] = watch
         if decisions:
