@@ -203,16 +203,16 @@ async def cost(n: int, tmp: Path, samples: int, measure_memory: bool) -> None:
         writer_ns[0] += time.perf_counter_ns() - t0
 
     monitor.saver._write = timed_write  # type: ignore[method-assign]
-    policy = monitor._watches._policy
+    watches = monitor._watches
     rng = random.Random(n)
     await run_updates(monitor, clock, updates("0 %", 20, rng))  # warm-up
     for share, target in (("0 %", "≤ 1 ms at 100k"), ("1 %", "≤ 10 ms at 100k"),
                           ("10 %", "≤ 100 ms at 100k")):
         events = updates(share, samples if share == "0 %" else max(20, samples // 2), rng)
-        before, writer_ns[0] = policy.evaluations, 0
+        before, writer_ns[0] = watches.evaluations, 0
         times = await run_updates(monitor, clock, events)
         await monitor.saver.flush()
-        evals = (policy.evaluations - before) / len(events)
+        evals = (watches.evaluations - before) / len(events)
         saving = writer_ns[0] / 1000 / len(events)
         ROWS.append((f"update, {n:,} watched, {share} cross",
                      f"median {fmt_us(statistics.median(times))}, p99 {fmt_us(pct(times, 0.99))}"

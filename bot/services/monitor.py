@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from decimal import Decimal
@@ -59,6 +60,23 @@ PRIVATE_TOPICS = ("position", "liquidationsaccount", "executionreport")
 WatchView = tuple[Position, Decimal | None, PolicyState, Thresholds]
 YIELD_EVERY = 200  # policy runs between two yields to the event loop (~1-2 ms of work)
 SAVE_GRACE = 5.0  # seconds a stopping monitor waits for its last alert states to be written
+BIG_BOOK = 10_000  # new watches in one positions update: a big first look (hold_collector)
+
+
+def hold_collector() -> bool:
+    """Hold Python's cyclic collector while a big book is built and first saved: building 100k
+    watches set off full collections of everything so far, each stalling the loop (and the
+    writer thread) up to ~150 ms. False if it was not running (then there is nothing to undo)."""
+    if not gc.isenabled():
+        return False
+    gc.disable()
+    return True
+
+
+def release_collector() -> None:
+    """Freeze the long-lived book out of later full collections, then collect again."""
+    gc.freeze()
+    gc.enable()
 
 
 class RestFeed(Protocol):
@@ -89,6 +107,7 @@ class Monitor:
         self._pushes = 0  # position pushes seen: a REST answer that raced one is dropped
         self._wake = asyncio.Event()
         self._turn = asyncio.Lock()  # one input at a time, even across yields
+        self._tasks: set[asyncio.Task[None]] = set()
         self._yielded_at = 0
         self._started = False
         # Other features that follow the same private stream (fill notices): each gets every
@@ -336,6 +355,29 @@ class Monitor:
     async def _apply_positions(self, positions: Iterable[Position], now: float) -> None:
         """Replace the account's isolated positions: evaluate new/changed ones, end gone ones."""
         rows = {p.key: p for p in positions if p.margin_mode is ISOLATED and p.position_qty != 0}
+        new = [k for k in rows if k not in self._book.held]
+        held = len(new) * len(self._watches.active_chats()) >= BIG_BOOK and hold_collector()
+        try:
+            await self._take_positions(rows, now)
+            more = held
+            while more:  # a big first save is handed over in parts
+                more = self._watches.persist(now, limit=BIG_BOOK)
+                await asyncio.sleep(0)
+        finally:
+            if held:
+                self._release_after_save()
+
+    def _release_after_save(self) -> None:
+        async def release() -> None:
+            try:
+                await self.saver.flush()
+            finally:
+                release_collector()
+
+        self._tasks.add(task := asyncio.get_running_loop().create_task(release()))
+        task.add_done_callback(self._tasks.discard)
+
+    async def _take_positions(self, rows: dict[PosKey, Position], now: float) -> None:
         for pos in [k for k in self._book.held if k not in rows]:
             # Over REST a liquidation is just a vanished position: a mark through its liq tells.
             self._end(pos, now, liquidated=self._book.distance(pos) == 0)

@@ -6,10 +6,11 @@ distances to prices by `mark_interval`). Per symbol the low and the high bounds 
 lists, so `crossed(symbol, mark)` returns exactly the keys whose interval does not contain the
 mark, plus the keys that have no interval (always evaluated). Timers live in a heap. Pure.
 
-The sorted lists hold the bounds as floats (comparing floats is many times cheaper than
-Decimals on every re-index): a float is within 2e-16 of its Decimal, far inside the 1e-12 by
-which `mark_interval` pulls every finite bound inwards, so it can only ever cost an extra
-evaluation, never a missed one.
+Keys with the same interval (the chats watching one position at the same thresholds, often
+thousands) share one bucket, and only distinct intervals sit in the sorted lists, so re-indexing
+a key is a dict move unless its interval is new. The lists hold the bounds as floats: a float
+is within 2e-16 of its Decimal, far inside the 1e-12 by which `mark_interval` pulls every
+finite bound inwards, so it can only ever cost an extra evaluation, never a missed one.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ class WatchIndex:
     """Quiet intervals per symbol plus a timer heap, keyed by any hashable, orderable key."""
 
     def __init__(self) -> None:
-        self._lows: dict[str, SortedList] = {}  # symbol -> [(lo, key)]
-        self._highs: dict[str, SortedList] = {}  # symbol -> [(−hi, key)], so hi <= m is a tail
+        self._lows: dict[str, SortedList] = {}  # symbol -> [(lo, hi)] of distinct intervals
+        self._highs: dict[str, SortedList] = {}  # symbol -> [(−hi, lo)], so hi <= m is a tail
+        self._buckets: dict[str, dict[tuple[float, float], dict[Key, None]]] = {}
         self._always: dict[str, set[Key]] = {}
         self._where: dict[Key, tuple[str, Interval | None]] = {}
         self._heap: list[tuple[float, int, Key]] = []
@@ -94,9 +96,14 @@ class WatchIndex:
         if interval is None:
             self._always.setdefault(symbol, set()).add(key)
             return
-        lo, hi = interval
-        self._lows.setdefault(symbol, SortedList()).add((float(lo), key))
-        self._highs.setdefault(symbol, SortedList()).add((-float(hi), key))
+        bounds = (float(interval[0]), float(interval[1]))
+        buckets = self._buckets.setdefault(symbol, {})
+        bucket = buckets.get(bounds)
+        if bucket is None:
+            bucket = buckets[bounds] = {}
+            self._lows.setdefault(symbol, SortedList()).add(bounds)
+            self._highs.setdefault(symbol, SortedList()).add((-bounds[1], bounds[0]))
+        bucket[key] = None
 
     def remove(self, key: Key) -> None:
         """Forget key and its timer (no-op if unknown)."""
@@ -111,12 +118,16 @@ class WatchIndex:
         lows, highs = self._lows.get(symbol), self._highs.get(symbol)
         if not lows or highs is None:
             return out
-        m = float(mark)
-        below = [k for _, k in lows.islice(lows.bisect_left((m,)))]  # lo >= mark
-        above = [k for _, k in highs.islice(highs.bisect_left((-m,)))]  # hi <= mark
+        m, buckets = float(mark), self._buckets[symbol]
+        below = list(lows.islice(lows.bisect_left((m,))))  # lo >= mark
+        above = [(lo, -neg_hi) for neg_hi, lo in highs.islice(highs.bisect_left((-m,)))]
         if below and above:  # only an interval squeezed empty by _EPS can be in both
-            return out + list(dict.fromkeys(below + above))
-        return out + below + above
+            below += [b for b in above if b not in set(below)]
+        else:
+            below += above
+        for bounds in below:
+            out.extend(buckets[bounds])
+        return out
 
     def interval(self, key: Key) -> Interval | None:
         """The quiet interval key is indexed with (KeyError if unknown)."""
@@ -161,6 +172,11 @@ class WatchIndex:
         if interval is None:
             self._always[symbol].discard(key)
             return
-        lo, hi = interval
-        self._lows[symbol].remove((float(lo), key))
-        self._highs[symbol].remove((-float(hi), key))
+        bounds = (float(interval[0]), float(interval[1]))
+        buckets = self._buckets[symbol]
+        bucket = buckets[bounds]
+        del bucket[key]
+        if not bucket:
+            del buckets[bounds]
+            self._lows[symbol].remove(bounds)
+            self._highs[symbol].remove((-bounds[1], bounds[0]))

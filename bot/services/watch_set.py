@@ -10,6 +10,7 @@ policy on an observation and re-indexing the watch afterwards. Decisions become 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -70,7 +71,10 @@ class WatchSet:
         self._stored: dict[WatchKey, AlertState] = {}  # loaded rows not bound to a position yet
         self._dirty: dict[WatchKey, Watch] = {}
         self._gone: set[WatchKey] = set()
-        self.evaluations = 0  # policy runs so far (the monitor yields to the loop between runs)
+        self.evaluations = 0  # watches evaluated so far (the monitor yields between them)
+        # one-entry memos of the last policy answer and filing (see _run_policy)
+        self._decided: tuple[Any, ...] | None = None
+        self._filed: tuple[Any, ...] | None = None
         self._orphans_settled = False
         self.out: list[MonitorEvent] = []
 
@@ -149,9 +153,18 @@ class WatchSet:
     def reindex(self, watch: Watch) -> None:
         """File the watch under its current quiet interval and timer."""
         held = self._book.held[watch.pos]
-        band = self._policy.quiet_band(watch.state, watch.thresholds)
-        self._index.put(watch.key, watch.pos[0], mark_interval(band, held.liq, held.is_long))
-        self._index.schedule(watch.key, self._policy.next_deadline(watch.state, watch.thresholds))
+        memo = self._filed
+        if (memo is not None and memo[0] is watch.state and memo[1] is watch.thresholds
+                and memo[2] == (held.liq, held.is_long)):  # fmt: skip
+            interval, deadline = memo[3], memo[4]
+        else:
+            band = self._policy.quiet_band(watch.state, watch.thresholds)
+            interval = mark_interval(band, held.liq, held.is_long)
+            deadline = self._policy.next_deadline(watch.state, watch.thresholds)
+            self._filed = (watch.state, watch.thresholds, (held.liq, held.is_long), interval,
+                           deadline)  # fmt: skip
+        self._index.put(watch.key, watch.pos[0], interval)
+        self._index.schedule(watch.key, deadline)
 
     def end(
         self, pos: PosKey, obs: Observation, now: float, liquidation: Liquidation | None = None
@@ -175,18 +188,26 @@ class WatchSet:
                 del self._stored[key]
                 self._gone.add(key)
 
-    def persist(self, now: float) -> None:
-        """Hand every changed state and every ended position to the saver, as one batch."""
+    def persist(self, now: float, limit: int | None = None) -> bool:
+        """Hand every changed state and every ended position to the saver, as one batch (or
+        at most `limit` changed states, so a huge backlog goes in parts); True if more wait."""
         if not self._dirty and not self._gone:
-            return
+            return False
         changes: dict[WatchKey, Change] = dict.fromkeys(self._gone)  # first: a reopened
         distances: dict[PosKey, Decimal | None] = {}  # position saves afresh
-        for key, w in self._dirty.items():
+        part = self._dirty if limit is None else dict(itertools.islice(self._dirty.items(), limit))
+        for key, w in part.items():
             if w.pos not in distances:
                 distances[w.pos] = self._book.distance(w.pos)
             changes[key] = (w.state, distances[w.pos])
-        self._dirty, self._gone = {}, set()
+        if part is self._dirty:
+            self._dirty = {}
+        else:
+            for key in part:
+                del self._dirty[key]
+        self._gone = set()
         self.saver.add(changes, now)
+        return bool(self._dirty)
 
     def reload_chat(self, chat_id: int, loaded: Loaded, now: float) -> None:
         """Re-watch one chat from its settings, thresholds and stored states (read_chat)."""
@@ -248,7 +269,7 @@ class WatchSet:
         """Apply the policy; False if it failed (logged) and nothing changed."""
         self.evaluations += 1
         try:
-            state, decisions = self._policy.evaluate(watch.state, obs, watch.thresholds, now)
+            state, decisions = self._run_policy(watch.state, obs, watch.thresholds, now)
         except Exception:  # a policy bug must not stop every other watch
             log.exception("alert policy failed for %s", watch.key)
             return False
@@ -258,6 +279,21 @@ class WatchSet:
         if decisions:
             self._emit(watch, decisions, obs.distance, liquidation)
         return True
+
+    def _run_policy(
+        self, state: PolicyState, obs: Observation, limits: Thresholds, now: float
+    ) -> tuple[PolicyState, list[Decision]]:
+        """The policy's answer; the last one again when the inputs are the same. The policy is
+        pure, and the chats watching one position at the same levels are usually in the same
+        state: a crossing update of thousands of them then costs one policy run, and their
+        states become one shared (immutable) object, which the next update compares by `is`."""
+        memo = self._decided
+        if (memo is not None and memo[1] is obs and memo[2] is limits and memo[3] == now
+                and (memo[0] is state or memo[0] == state)):  # fmt: skip
+            return memo[4], memo[5]
+        new, decisions = self._policy.evaluate(state, obs, limits, now)
+        self._decided = (state, obs, limits, now, new, decisions)
+        return new, decisions
 
     def _emit(
         self, watch: Watch, decisions: list[Decision], distance: Decimal | None,
