@@ -1,4 +1,5 @@
-"""Alert benchmarks: evaluation cost per mark update, alert latency, delivery time, memory.
+"""Alert benchmarks: evaluation and persistence per mark update, start-up, another chat's reply
+latency during a crossing storm on a locked database, alert latency, delivery time, memory.
 
     .venv/bin/python bench/alerts.py [--quick]
 
@@ -13,7 +14,9 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import logging
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -24,7 +27,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.domain import alert_policy
 from bot.domain.models import MarginMode, MarketInfo, MarkPrice, Position
 from bot.orderly.stream import MarkPricesEvent, PositionsEvent
 from bot.services.alert_events import AlertEvent, Batch
@@ -55,19 +57,6 @@ def position(symbol: str, liq: Decimal, is_long: bool) -> Position:
 def mark_at(liq: Decimal, distance: Decimal, is_long: bool) -> Decimal:
     """The mark at which the position sits `distance` from liquidation."""
     return liq / (1 - distance) if is_long else liq / (1 + distance)
-
-
-class CountingPolicy:
-    """The real policy, counting evaluations."""
-
-    def __init__(self) -> None:
-        self.evaluations = 0
-        self.quiet_band = alert_policy.quiet_band
-        self.next_deadline = alert_policy.next_deadline
-
-    def evaluate(self, *args: Any) -> Any:
-        self.evaluations += 1
-        return alert_policy.evaluate(*args)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -140,17 +129,18 @@ class LoopWatch:
             await self._task
 
 
-async def built(n: int, tmp: Path, name: str, sink: Any = None) -> tuple[Monitor, Storage, Any]:
+async def built(n: int, tmp: Path, name: str, sink: Any = None, storage: Storage | None = None
+                ) -> tuple[Monitor, Storage, Any]:  # fmt: skip
     """A storage seeded with n // 20 chats and a monitor over it that has taken its first look
     at 20 positions (n watches); returns it with (start-up seconds, longest loop stall)."""
     chats = n // SYMBOLS
-    storage = Storage.open(tmp / f"{name}.db")
+    storage = storage or Storage.open(tmp / f"{name}.db")
     seed(storage.db, chats, thresholds_spread)
     clock = FakeClock()
     async with LoopWatch() as loop:
         started = time.perf_counter()
         monitor = Monitor(storage, sink or noop, clock=clock,
-                          markets=[market(s) for s in symbols()], policy=CountingPolicy())
+                          markets=[market(s) for s in symbols()])
         await monitor.start()
         await monitor.on_stream_event(PositionsEvent(tuple(
             position(s, LIQS[s], SIDES[s]) for s in symbols())))  # fmt: skip
@@ -180,20 +170,22 @@ def updates(share: str, count: int, rng: random.Random) -> list[MarkPricesEvent]
     return [update(D("0.2") if i % 2 else low) for i in range(count)]
 
 
-async def cost(n: int, tmp: Path, samples: int, measure_memory: bool) -> None:
-    if measure_memory:
-        gc.collect()
-        tracemalloc.start()
+async def memory(n: int, tmp: Path) -> None:
+    gc.collect()
+    tracemalloc.start()
+    _, storage, _ = await built(n, tmp, f"memory{n}")
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    storage.close()
+    ROWS.append((f"memory, {n:,} watched (Python heap, tracemalloc)",
+                 f"{current / 2**20:.0f} MiB held, {peak / 2**20:.0f} MiB peak", "report"))
+
+
+async def cost(n: int, tmp: Path, samples: int) -> None:
     monitor, storage, (clock, looked, saved, stall) = await built(n, tmp, f"cost{n}")
-    if measure_memory:
-        current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        ROWS.append((f"memory, {n:,} watched (Python heap, tracemalloc)",
-                     f"{current / 2**20:.0f} MiB held, {peak / 2**20:.0f} MiB peak", "report"))
-    traced = ", under tracemalloc" if measure_memory else ""
     ROWS.append((f"start-up to the first full look, {n:,} watched",
-                 f"{looked:.2f} s (states saved at {saved:.2f} s){traced}; longest loop stall "
-                 f"{stall * 1000:.1f} ms", "never blocks replies"))  # fmt: skip
+                 f"{looked:.2f} s (its states saved by {saved:.2f} s); longest the event loop "
+                 f"waited meanwhile: {stall * 1000:.0f} ms", "never blocks replies"))  # fmt: skip
     writer_ns = [0]
     write = monitor.saver._write
 
@@ -239,6 +231,94 @@ async def run_updates(monitor: Monitor, clock: FakeClock, events: list[MarkPrice
         times.append((time.perf_counter_ns() - t0) / 1000)
         await monitor.saver.flush()
     return times
+
+
+# ---- (5) another chat's reply latency during a crossing storm on a locked database -----------
+
+
+async def storm(n: int, tmp: Path, samples: int, cadence: float | None) -> None:
+    """The real bot (PTB over the emulator, the paper exchange) sharing its storage with a
+    monitor of n watches. An allowed user in a chat of their own sends /limits (it reads the
+    database) one at a time; latency from the update to the reply's sendMessage. Idle first,
+    then while 10 %-crossing updates come every `cadence` seconds (Orderly pushes marks once
+    a second) or, with None, back to back (the loop always has evaluation to do), and another
+    connection holds the database's write lock (every write waits)."""
+    from pydantic import SecretStr
+
+    from bot.app import BotRuntime
+    from bot.botapi import BotApiEmulator, ptb_requests
+    from bot.config import Network, Settings
+    from bot.orderly.client import OrderlyClient
+    from bot.paper.runner import PaperExchange
+    from bot.wiring import ExchangeLink
+
+    owner, token = 42, "4242:bench-token"
+    path = tmp / "storm.db"
+    storage = Storage.open(path)
+    monitor, storage, (clock, *_) = await built(n, tmp, "storm", storage=storage)
+    settings = Settings(_env_file=None, telegram_bot_token=SecretStr(token),  # type: ignore[call-arg]
+                        bot_allowed_user_ids=frozenset({owner}), bot_db_path=path,
+                        orderly_ws_public_url="off", orderly_ws_private_url="off")  # fmt: skip
+    emulator = BotApiEmulator()
+    async with PaperExchange(tmp / "paper", simulate_market=False) as paper, OrderlyClient(
+            paper.base_url, paper.credentials.signer()) as client:  # fmt: skip
+        link = ExchangeLink(Network.PAPER, client, paper.credentials.signer(), None, None, paper)
+        runtime = BotRuntime(settings, link, storage, token=token,
+                             requests=ptb_requests(emulator), watch=False)  # fmt: skip
+        await runtime.start(poll_timeout=1)
+
+        async def reply_ms() -> float:
+            since = emulator.mark()
+            emulator.push_text(owner, owner, "/limits")
+            t0 = time.perf_counter()
+            await emulator.wait_for_message(owner, since=since, timeout=30.0)
+            return (time.perf_counter() - t0) * 1000
+
+        async def rounds() -> list[float]:
+            out = []
+            for _ in range(samples):
+                out.append(await reply_ms())
+                await asyncio.sleep(1.05)  # past the notifier's 1 message/s per chat
+            return out
+
+        await reply_ms()  # warm-up
+        await asyncio.sleep(1.05)
+        idle = await rounds()
+        running, count = True, [0]
+
+        async def crossing() -> None:
+            rng = random.Random(5)
+            while running:
+                for ev in updates("10 %", 2, rng):
+                    clock.advance(1.0)
+                    due = time.perf_counter() + (cadence or 0.0)
+                    await monitor.on_stream_event(ev)
+                    count[0] += 1
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+
+        holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+        holder.execute("BEGIN EXCLUSIVE")  # every write of the bot now waits for this lock
+        task = asyncio.create_task(crossing())
+        started = time.perf_counter()
+        try:
+            busy = await rounds()
+        finally:
+            running = False
+            await task
+            holder.execute("ROLLBACK")
+            holder.close()
+        took = time.perf_counter() - started
+        await monitor.saver.flush()
+        await runtime.stop()
+    storage.close()
+    ratio = statistics.median(busy) / statistics.median(idle)
+    p90 = pct(busy, 0.9) / pct(idle, 0.9)
+    pace = "back to back" if cadence is None else f"one per {cadence:g} s"
+    ROWS.append((f"reply in another chat (/limits), {n:,} watched: idle vs 10 % crossing "
+                 f"updates {pace}, database locked",
+                 f"median {statistics.median(idle):.1f} → {statistics.median(busy):.1f} ms = "
+                 f"{ratio:.2f} ×, p90 {pct(idle, 0.9):.1f} → {pct(busy, 0.9):.1f} ms = {p90:.2f} ×"
+                 f" ({count[0] / took:.1f} updates/s)", "≤ 2 ×"))  # fmt: skip
 
 
 # ---- (2) latency from a mark update to sendMessage at the (emulated) Bot API -----------------
@@ -383,12 +463,18 @@ async def delivery(tmp: Path, total: int = 1000) -> None:
 
 
 async def main(quick: bool) -> None:
+    logging.getLogger().addHandler(logging.NullHandler())  # "locked, retrying" is expected here
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for n in sizes:
             print(f"… {n:,} watched", file=sys.stderr, flush=True)
-            await cost(n, tmp, samples=100 if n == 100_000 else 200, measure_memory=n == sizes[-1])
+            await cost(n, tmp, samples=100 if n == 100_000 else 200)
+        print("… reply latency during a storm", file=sys.stderr, flush=True)
+        for cadence in (1.0, None):
+            await storm(sizes[-1], tmp, 10 if quick else 20, cadence)
+        print("… memory", file=sys.stderr, flush=True)
+        await memory(sizes[-1], tmp)
         print("… latency", file=sys.stderr, flush=True)
         await latency(tmp, 60 if quick else 200)
         print("… delivery", file=sys.stderr, flush=True)

@@ -11,7 +11,7 @@ states that changed, and hands decisions to the sink grouped per chat (alert_eve
 
 The event loop is never held for long: inputs are taken one at a time (a lock), and a long
 round — the first look at start-up, a mark update that many positions cross — yields to the
-loop every YIELD_EVERY policy runs, so replies and other chats' alerts interleave. SQLite never
+loop once it has run for SLICE seconds, so replies and other chats' alerts interleave. SQLite never
 runs here: states load on the storage's reader thread and are saved by the StateSaver.
 """
 
@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
@@ -58,7 +59,8 @@ ISOLATED = MarginMode.ISOLATED
 MARK_TOPICS = ("markprices",)
 PRIVATE_TOPICS = ("position", "liquidationsaccount", "executionreport")
 WatchView = tuple[Position, Decimal | None, PolicyState, Thresholds]
-YIELD_EVERY = 200  # policy runs between two yields to the event loop (~1-2 ms of work)
+SLICE = 0.001  # seconds of evaluation between two yields to the event loop
+YIELD_EVERY = 200  # watches bound between two yields while a new position is bound
 SAVE_GRACE = 5.0  # seconds a stopping monitor waits for its last alert states to be written
 BIG_BOOK = 10_000  # new watches in one positions update: a big first look (hold_collector)
 
@@ -108,7 +110,7 @@ class Monitor:
         self._wake = asyncio.Event()
         self._turn = asyncio.Lock()  # one input at a time, even across yields
         self._tasks: set[asyncio.Task[None]] = set()
-        self._yielded_at = 0
+        self._yielded_at = 0.0
         self._started = False
         # Other features that follow the same private stream (fill notices): each gets every
         # private push and connection change after the monitor has taken it.
@@ -320,10 +322,13 @@ class Monitor:
             return None
 
     async def _pace(self) -> None:
-        """Let the event loop run other work every YIELD_EVERY policy runs."""
-        if self._watches.evaluations - self._yielded_at >= YIELD_EVERY:
-            self._yielded_at = self._watches.evaluations
+        """Let the event loop run other work once this round has run for SLICE seconds."""
+        if self._watches.evaluations & 15:  # the clock is read every 16th watch
+            return
+        now = time.perf_counter()
+        if now - self._yielded_at >= SLICE:
             await asyncio.sleep(0)
+            self._yielded_at = time.perf_counter()
 
     async def _on_mark(self, symbol: str, price: Decimal, now: float, now_m: float) -> None:
         if price <= 0:
