@@ -178,8 +178,8 @@ def _record_liquidations(
                 ("price", outcome.price), ("margin_lost", outcome.margin_lost),
                 ("realized_pnl", outcome.realized_pnl))}
             params["estimated"] = "yes" if outcome.estimated else None
-        services.audit.record(chat_id, None, "liquidation", params, "liquidated", "",
-                              services.clock.time())
+        services.storage.post(services.audit.record, chat_id, None, "liquidation", params,
+                              "liquidated", "", services.clock.time())  # fmt: skip
 
 
 async def _offer(
