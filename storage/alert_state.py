@@ -7,6 +7,7 @@ as JSON. Decimals inside `extra` come back as strings.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -87,7 +88,7 @@ class AlertStateStore:
             self._db.conn.executemany(
                 f"INSERT OR REPLACE INTO alert_state ({_COLUMNS}) VALUES ({placeholders})",
                 [(s.chat_id, s.symbol, s.margin_mode, s.level, s.episode_id, s.first_sent_at,
-                  s.last_sent_at, s.next_reminder_at, s.snooze_until, dump_json(sorted(s.armed)),
+                  s.last_sent_at, s.next_reminder_at, s.snooze_until, _armed_json(s.armed),
                   dec_to_text(s.last_distance), s.position_sig, dump_json(s.extra), now)
                  for s in states],
             )  # fmt: skip
@@ -131,6 +132,11 @@ class AlertStateStore:
         """Every stored state, to rebuild the monitor after a restart."""
         rows = self._db.query("SELECT * FROM alert_state ORDER BY chat_id, symbol, margin_mode")
         return [_to_state(r) for r in rows]
+
+
+@functools.lru_cache(maxsize=64)  # a handful of level sets, written thousands of times
+def _armed_json(armed: frozenset[str]) -> str | None:
+    return dump_json(sorted(armed))
 
 
 def _to_state(row: dict[str, Any]) -> AlertState:

@@ -119,6 +119,8 @@ def read_loud(extra: dict[str, str]) -> tuple[Decimal | None, float | None, floa
 
 def calm_extra(extra: dict[str, str]) -> bool:
     """True when extra holds no W' hold and no critical-alert memory (nothing running)."""
+    if not extra:  # the common case
+        return True
     return REARM_W_KEY not in extra and not any(k in extra for k in _LOUD_KEYS)
 
 

@@ -73,7 +73,7 @@ class WatchIndex:
         self._lows: dict[str, SortedList] = {}  # symbol -> [(lo, hi)] of distinct intervals
         self._highs: dict[str, SortedList] = {}  # symbol -> [(−hi, lo)], so hi <= m is a tail
         self._buckets: dict[str, dict[tuple[float, float], dict[Key, None]]] = {}
-        self._always: dict[str, set[Key]] = {}
+        self._always: dict[str, dict[Key, None]] = {}  # insertion-ordered sets
         self._where: dict[Key, tuple[str, Interval | None]] = {}
         self._heap: list[tuple[float, int, Key]] = []
         self._deadline: dict[Key, float] = {}
@@ -94,7 +94,7 @@ class WatchIndex:
             self._unlink(key, *old)
         self._where[key] = (symbol, interval)
         if interval is None:
-            self._always.setdefault(symbol, set()).add(key)
+            self._always.setdefault(symbol, {})[key] = None
             return
         bounds = (float(interval[0]), float(interval[1]))
         buckets = self._buckets.setdefault(symbol, {})
@@ -170,7 +170,7 @@ class WatchIndex:
 
     def _unlink(self, key: Key, symbol: str, interval: Interval | None) -> None:
         if interval is None:
-            self._always[symbol].discard(key)
+            self._always[symbol].pop(key, None)
             return
         bounds = (float(interval[0]), float(interval[1]))
         buckets = self._buckets[symbol]

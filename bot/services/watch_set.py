@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 WatchKey = tuple[int, str, str]  # (chat_id, symbol, margin_mode)
 HUNDRED = Decimal(100)
 ISOLATED = MarginMode.ISOLATED.value
+MEMO_SIZE = 1024  # distinct threshold settings remembered by the policy memos
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,9 @@ class WatchSet:
         self._dirty: dict[WatchKey, Watch] = {}
         self._gone: set[WatchKey] = set()
         self.evaluations = 0  # watches evaluated so far (the monitor yields between them)
-        # one-entry memos of the last policy answer and filing (see _run_policy)
-        self._decided: tuple[Any, ...] | None = None
-        self._filed: tuple[Any, ...] | None = None
+        # the last policy answer and filing per thresholds object (see _run_policy)
+        self._decided: dict[int, tuple[Any, ...]] = {}
+        self._filed: dict[int, tuple[Any, ...]] = {}
         self._orphans_settled = False
         self.out: list[MonitorEvent] = []
 
@@ -153,7 +154,7 @@ class WatchSet:
     def reindex(self, watch: Watch) -> None:
         """File the watch under its current quiet interval and timer."""
         held = self._book.held[watch.pos]
-        memo = self._filed
+        memo = self._filed.get(id(watch.thresholds))
         if (memo is not None and memo[0] is watch.state and memo[1] is watch.thresholds
                 and memo[2] == (held.liq, held.is_long)):  # fmt: skip
             interval, deadline = memo[3], memo[4]
@@ -161,8 +162,10 @@ class WatchSet:
             band = self._policy.quiet_band(watch.state, watch.thresholds)
             interval = mark_interval(band, held.liq, held.is_long)
             deadline = self._policy.next_deadline(watch.state, watch.thresholds)
-            self._filed = (watch.state, watch.thresholds, (held.liq, held.is_long), interval,
-                           deadline)  # fmt: skip
+            if len(self._filed) > MEMO_SIZE:
+                self._filed.clear()
+            self._filed[id(watch.thresholds)] = (watch.state, watch.thresholds,
+                                                 (held.liq, held.is_long), interval, deadline)
         self._index.put(watch.key, watch.pos[0], interval)
         self._index.schedule(watch.key, deadline)
 
@@ -287,12 +290,14 @@ class WatchSet:
         pure, and the chats watching one position at the same levels are usually in the same
         state: a crossing update of thousands of them then costs one policy run, and their
         states become one shared (immutable) object, which the next update compares by `is`."""
-        memo = self._decided
+        memo = self._decided.get(id(limits))
         if (memo is not None and memo[1] is obs and memo[2] is limits and memo[3] == now
                 and (memo[0] is state or memo[0] == state)):  # fmt: skip
             return memo[4], memo[5]
         new, decisions = self._policy.evaluate(state, obs, limits, now)
-        self._decided = (state, obs, limits, now, new, decisions)
+        if len(self._decided) > MEMO_SIZE:
+            self._decided.clear()
+        self._decided[id(limits)] = (state, obs, limits, now, new, decisions)
         return new, decisions
 
     def _emit(
