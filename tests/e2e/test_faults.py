@@ -130,8 +130,11 @@ async def _restart_and_read_notice(desk: Desk, prefix: str) -> str:
     await desk.start()
     notice = await desk.emulator.wait_for_message(
         ALICE, lambda m: m.text.startswith(prefix), 8.0, since=since)
-    first_poll = next(i for i, c in enumerate(desk.emulator.calls)
-                      if i >= calls_before and c.method == "getUpdates")  # fmt: skip
+    def polls() -> list[int]:
+        return [i for i, c in enumerate(desk.emulator.calls)
+                if i >= calls_before and c.method == "getUpdates"]
+
+    first_poll = (await desk._wait(lambda: polls() or None))[0]  # the polling task may lag
     reads = [r for r in desk.exchange.requests if r.seq >= calls_before]
     assert reads and all(r.method == "GET" for r in reads)
     assert reads[0].seq <= first_poll  # settled before the first poll, so before any press

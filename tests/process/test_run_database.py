@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.botapi import BotApiEmulator
+from bot.botapi.server import serve_emulator
 from storage.db import open_database
 from storage.preflight import marker_path
-from tests.process.bot_api_server import ALICE, bot_env, margin_desk, served
+from tests.process.kit import ALICE, bot_env, margin_desk
 
 EXIT_WITHIN = 20.0  # seconds: interpreter start-up on a busy 2-core machine included
 
@@ -115,7 +116,7 @@ async def test_new_database_accepts_the_empty_file_and_creates_private_files(
     db = a_database(tmp_path)
     db.write_bytes(b"")
     emulator = BotApiEmulator()
-    async with served(emulator) as base_url:
+    async with serve_emulator(emulator) as base_url:
         proc = await margin_desk(tmp_path, bot_env(tmp_path, db, base_url), "run",
                                  "--new-database")  # fmt: skip
         try:
@@ -141,7 +142,7 @@ async def test_backup_copies_a_running_bots_database(tmp_path: Path) -> None:
     db = a_database(tmp_path)
     emulator = BotApiEmulator()
     env_path = tmp_path / "copy.db"
-    async with served(emulator) as base_url:
+    async with serve_emulator(emulator) as base_url:
         env = bot_env(tmp_path, db, base_url)
         proc = await margin_desk(tmp_path, env, "run")
         try:
