@@ -42,6 +42,7 @@ from bot.wiring import ExchangeLink, exchange_link
 from storage.approvals import Approval
 from storage.audit import AuditLog
 from storage.chats import ChatStore
+from storage.db import open_database
 from storage.lock import AlreadyRunning, InstanceLock
 from storage.preflight import DatabaseFault, preflight, record_created
 from storage.worker import Storage
@@ -153,8 +154,11 @@ class BotRuntime:
             timings=timings, poll_seconds=settings.monitor_poll_seconds,
             websocket=link.ws_public_url is not None or link.ws_private_url is not None,
         )
+        # Fill notices still use SQLite from the loop: on a connection of their own, so they
+        # never share the writer thread's connection (or its transactions).
+        self._fills_db = open_database(storage.path) if storage.path else storage.db
         self.fills = install_fill_notices(
-            self.services, db, link.client, timings=timings,
+            self.services, self._fills_db, link.client, timings=timings,
             poll_seconds=settings.monitor_poll_seconds,
             websocket=link.ws_private_url is not None,
         )
@@ -272,6 +276,8 @@ class BotRuntime:
             await self.app.stop()
         await self.services.notifier.stop(drain=True)
         await self.app.shutdown()
+        if self._fills_db is not self.services.storage.db:
+            self._fills_db.close()
 
 
 async def run_bot(

@@ -17,7 +17,7 @@ from bot.handlers.render_fills import notices_message
 from bot.services.fills import FillWatcher, NoticeBatch, NoticeSink, OrderFeed
 from bot.services.notifier import Priority
 from bot.timing import Timings
-from storage.chats import ChatSettings
+from storage.chats import ChatSettings, ChatStore
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def make_fill_sink(services: Services) -> NoticeSink:
         except Exception as exc:  # the message goes out without tick precision
             log.warning("fill notices without market rules: %s", exc)
             markets = {}
-        for chat in services.chats.known_chats():
+        reader = ChatStore(services.storage.reader)
+        for chat in await services.storage.read(reader.known_chats):
             mine = [n for n in batch.notices if wanted(chat, n)]
             if not mine:
                 continue

@@ -46,8 +46,11 @@ def is_locked(exc: BaseException) -> bool:
 class Storage:
     """A writer thread and a reader thread over one SQLite database (see the module doc)."""
 
-    def __init__(self, db: Database, reader: Database | None = None) -> None:
+    def __init__(
+        self, db: Database, reader: Database | None = None, path: str | None = None
+    ) -> None:
         self.db = db  # the write connection: build stores on it, use them only via write/post
+        self.path = path  # the file (None in memory): a feature may open its own connection
         self.reader = reader if reader is not None else db  # build read-only stores on it
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="db-writer")
         self._reads = ThreadPoolExecutor(1, thread_name_prefix="db-reader") if reader else None
@@ -57,7 +60,9 @@ class Storage:
     def open(cls, path: Path | str) -> Storage:
         """Open (and migrate) the database at path with its separate read connection."""
         db = open_database(path)
-        return cls(db, None if str(path) == MEMORY else open_reader(path))
+        if str(path) == MEMORY:
+            return cls(db)
+        return cls(db, open_reader(path), str(path))
 
     async def write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run fn on the writer thread, after everything submitted before; its result."""
