@@ -29,8 +29,8 @@ from typing import Any
 
 from bot.domain.models import MarginMode, MarketInfo, MarkPrice, Position
 from bot.orderly.stream import MarkPricesEvent, PositionsEvent
-from bot.services.alert_events import AlertEvent, Batch
-from bot.services.monitor import Monitor
+from bot.services.monitor.alert_events import AlertEvent, Batch
+from bot.services.monitor.monitor import Monitor
 from bot.timing import FakeClock, OffsetClock
 from storage.chats import ChatStore
 from storage.db import open_database
@@ -328,7 +328,7 @@ async def latency(tmp: Path, trials: int) -> None:
     from telegram import Bot
 
     from bot.botapi import BotApiEmulator, ptb_request
-    from bot.services.notifier import Notifier, Priority
+    from bot.services.delivery.notifier import Notifier, Priority
     from bot.timing import SystemClock
 
     chats = 40  # chat c watches symbol c only, so each chat gets a message every 40 trials
@@ -402,7 +402,7 @@ async def latency(tmp: Path, trials: int) -> None:
 
 
 async def delivery(tmp: Path, total: int = 1000) -> None:
-    from bot.services.notifier import Notifier, Priority
+    from bot.services.delivery.notifier import Notifier, Priority
 
     db = open_database(tmp / "delivery.db")
     # 30 % of chats use 5 % / 4 %: at 3 % from liq they are critical, the others warned.

@@ -14,29 +14,29 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.alerting import install_alerts, make_alert_sink
-from bot.checkpoints import pause_at
 from bot.config import Settings
 from bot.errors import ConfigError, MarginDeskError, StartupFailed
-from bot.fill_notices import install_fill_notices
-from bot.handlers import cards
-from bot.handlers.commands_alerts import SETTINGS_HOOK
+from bot.features.alerts import install_alerts, make_alert_sink
+from bot.features.fill_notices import install_fill_notices
+from bot.handlers.alerts.commands import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
-from bot.heartbeat import beat_forever, heartbeat_path
-from bot.poll_watch import PollWatch
-from bot.services.approvals import ApprovalService, Checkpoint
-from bot.services.leverage import LeverageService
-from bot.services.margin import MarginService
-from bot.services.markets import MarketDirectory
-from bot.services.modes import ModeService
-from bot.services.monitor import Monitor
-from bot.services.notifier import Notifier, Priority
-from bot.services.refusals import RefusalGate
-from bot.services.status import StatusService
-from bot.services.trading import TradingService
+from bot.handlers.trading import cards
+from bot.runtime.checkpoints import pause_at
+from bot.runtime.heartbeat import beat_forever, heartbeat_path
+from bot.runtime.poll_watch import PollWatch
+from bot.runtime.update_lanes import ChatLanes
+from bot.services.delivery.notifier import Notifier, Priority
+from bot.services.desk.refusals import RefusalGate
+from bot.services.desk.status import StatusService
+from bot.services.monitor.monitor import Monitor
+from bot.services.trading.approvals import ApprovalService, Checkpoint
+from bot.services.trading.leverage import LeverageService
+from bot.services.trading.margin import MarginService
+from bot.services.trading.markets import MarketDirectory
+from bot.services.trading.modes import ModeService
+from bot.services.trading.orders import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
-from bot.update_lanes import ChatLanes
 from bot.webhook import Webhook, webhook_from_settings
 from bot.wiring import ExchangeLink, exchange_link
 from storage.approvals import Approval

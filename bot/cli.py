@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.get_running_loop().set_exception_handler(loop_exception_handler)
     if args.command == "check":
-        from bot.check_command import run_check
+        from bot.admin.check import run_check
 
         return await run_check(settings)
     if args.command == "paper-exchange":
@@ -100,11 +100,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     if args.command == "health":
-        from bot.heartbeat import health
+        from bot.runtime.heartbeat import health
 
         return health(settings.bot_db_path)
     if args.command == "backup":
-        from bot.backup_command import run_backup
+        from bot.admin.backup import run_backup
 
         return run_backup(settings, args.path)
     if args.command == "demo":

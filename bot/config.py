@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.checkpoints import STEPS
+from bot.runtime.checkpoints import STEPS
 from bot.timing import DEFAULT_TIMINGS, Timings, with_overrides
 
 
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # `name=value,…` over bot/timing.py (rehearsals and the crash tests); empty = the defaults
     bot_timings: str = ""
-    test_pause_at: str | None = None  # crash tests only (bot/checkpoints.py); never set it
+    test_pause_at: str | None = None  # crash tests only (bot/runtime/checkpoints.py); never set it
 
     @field_validator("test_pause_at")
     @classmethod

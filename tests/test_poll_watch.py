@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram.request import BaseRequest
 
-from bot.poll_watch import PollWatch
+from bot.runtime.poll_watch import PollWatch
 from tests.e2e.harness import Desk
 
 

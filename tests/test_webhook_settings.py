@@ -13,7 +13,7 @@ from pydantic import SecretStr, ValidationError
 from bot.cli import main
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.heartbeat import Beat, heartbeat_path, problems, write_beat
+from bot.runtime.heartbeat import Beat, heartbeat_path, problems, write_beat
 from bot.webhook import webhook_from_settings
 from tests.test_config import ENV
 

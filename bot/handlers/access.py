@@ -9,7 +9,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers import render
 from bot.handlers.context import Services, answer_quietly, services_of
-from bot.services.notifier import Priority
+from bot.services.delivery.notifier import Priority
 
 log = logging.getLogger(__name__)
 

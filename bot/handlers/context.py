@@ -13,15 +13,15 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.domain.models import MarketInfo
 from bot.errors import ExchangeError
-from bot.services.approvals import ApprovalService
-from bot.services.leverage import LeverageService
-from bot.services.margin import MarginService
-from bot.services.markets import MarketDirectory
-from bot.services.modes import ModeService
-from bot.services.notifier import Delivery, Notifier, Priority
-from bot.services.refusals import RefusalGate
-from bot.services.status import StatusService
-from bot.services.trading import TradingService
+from bot.services.delivery.notifier import Delivery, Notifier, Priority
+from bot.services.desk.refusals import RefusalGate
+from bot.services.desk.status import StatusService
+from bot.services.trading.approvals import ApprovalService
+from bot.services.trading.leverage import LeverageService
+from bot.services.trading.margin import MarginService
+from bot.services.trading.markets import MarketDirectory
+from bot.services.trading.modes import ModeService
+from bot.services.trading.orders import TradingService
 from bot.timing import Clock, SystemClock, Timings
 from storage.audit import AuditLog
 from storage.chats import ChatStore

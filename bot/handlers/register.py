@@ -16,17 +16,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import (
-    access,
-    callbacks,
-    commands_alerts,
-    commands_notify,
-    commands_read,
-    commands_trade,
-    errors,
-)
+from bot.handlers import access, callbacks, errors
 from bot.handlers import parsing as p
+from bot.handlers.account import commands as commands_read
+from bot.handlers.alerts import commands as commands_alerts
 from bot.handlers.context import Ctx, services_of
+from bot.handlers.notices import commands as commands_notify
+from bot.handlers.trading import commands as commands_trade
 
 Handler = Callable[[Ctx, Any], Awaitable[None]]
 _ADDRESSED = re.compile(r"/[A-Za-z0-9_]{1,32}@([A-Za-z0-9_]{1,64})(?:\s|$)")

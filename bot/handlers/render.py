@@ -19,16 +19,16 @@ from bot.errors import (
     RateLimited,
     UserInputError,
 )
-from bot.handlers.fmt import esc
-from bot.handlers.render_account import (
+from bot.handlers.account.history import history
+from bot.handlers.account.render import (
     balance,
     margin_hint,
     position,
     position_missing,
     positions,
 )
-from bot.handlers.render_history import history
-from bot.handlers.render_trading import (
+from bot.handlers.fmt import esc
+from bot.handlers.trading.render import (
     cancel_all_done,
     cancel_done,
     leverage_batch,

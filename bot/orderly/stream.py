@@ -21,8 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from bot.orderly.jsoncodec import dumps, loads
-from bot.orderly.signing import Signer
-from bot.orderly.stream_parse import (
+from bot.orderly.pushes import (
     AccountEvent,
     BalanceEvent,
     ConnectionEvent,
@@ -34,6 +33,7 @@ from bot.orderly.stream_parse import (
     StreamEvent,
     parse_push,
 )
+from bot.orderly.signing import Signer
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings, now_ms
 
 __all__ = [

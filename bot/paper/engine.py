@@ -44,9 +44,9 @@ from bot.paper.events import (
     LiquidationEvent,
     PositionEvent,
 )
-from bot.paper.markets import start_price_for
 from bot.paper.orders import OrderDesk
 from bot.paper.state import MAKER_FEE, TAKER_FEE, ZERO, State, new_account
+from bot.paper.symbol_table import start_price_for
 from bot.timing import Clock
 
 __all__ = [

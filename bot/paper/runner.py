@@ -27,10 +27,10 @@ from bot.paper.body import MAX_BODY_BYTES
 from bot.paper.credentials import PaperCredentials, load_or_create
 from bot.paper.engine import PaperEngine
 from bot.paper.limits import Faults
-from bot.paper.market import SimulatedMarket
-from bot.paper.markets import default_markets
+from bot.paper.mark_prices import SimulatedMarket
 from bot.paper.persistence import PaperStore
 from bot.paper.server import create_app
+from bot.paper.symbol_table import default_markets
 from bot.paper.ws import StreamHub
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
 

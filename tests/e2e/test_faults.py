@@ -87,7 +87,7 @@ async def test_order_answer_lost_is_found_by_client_order_id_not_resent(desk: De
 
 
 def _cid(desk: Desk) -> str:
-    from bot.services.actions import client_order_id
+    from bot.services.trading.actions import client_order_id
 
     return client_order_id(desk.approvals()[-1]["token"])
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.domain.models import MarginAction
 from bot.orderly import jsoncodec
-from bot.services.actions import client_order_id
+from bot.services.trading.actions import client_order_id
 from storage.approvals import ApprovalStore
 from tests.e2e.harness import ALICE, ETH, GROUP, Desk, row, token_of
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.botapi import BotMessage
-from bot.services.outbox import REFUSAL_SHARE
+from bot.services.delivery.outbox import REFUSAL_SHARE
 from tests.e2e.harness import GROUP
 from tests.e2e_alerts.harness import ALICE, ETH, AlertDesk, bounded, kind_of
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.check_command import run_check
+from bot.admin.check import run_check
 from bot.config import Settings
 from bot.orderly.signing import generate_keypair
 from bot.paper.engine import KeyRecord

@@ -21,7 +21,7 @@ from bot.botapi import BotApiEmulator
 from bot.botapi.messages import chat_dict, text_message, user_dict
 from bot.botapi.server import serve_emulator
 from bot.handlers.register import ALLOWED_UPDATES
-from bot.heartbeat import heartbeat_path
+from bot.runtime.heartbeat import heartbeat_path
 from tests.test_config import ENV
 
 TOKEN = "4242:webhook-e2e-token-never-printed"

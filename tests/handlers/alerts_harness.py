@@ -18,15 +18,15 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.alerting import make_alert_sink
 from bot.app import BotRuntime
 from bot.botapi import BotApiEmulator, BotMessage, ptb_requests
 from bot.config import Network, Settings
 from bot.domain.models import MarginMode, Position
-from bot.handlers.commands_alerts import SETTINGS_HOOK
+from bot.features.alerts import make_alert_sink
+from bot.handlers.alerts.commands import SETTINGS_HOOK
 from bot.orderly.client import OrderlyClient
 from bot.paper.runner import PaperExchange
-from bot.services.alert_events import MonitorEvent
+from bot.services.monitor.alert_events import MonitorEvent
 from bot.timing import OffsetClock, Timings
 from bot.wiring import ExchangeLink
 from storage.db import open_database

@@ -23,7 +23,7 @@ from bot.errors import (
 )
 from bot.handlers import render
 from bot.handlers.parsing import USAGE
-from bot.services.modes import DefaultMode
+from bot.services.trading.modes import DefaultMode
 from storage.audit import AuditEntry
 from tests.handlers.render_samples import (
     DOGE,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.models import LeverageSetting, MarginMode, OrderType, Side
 from bot.orderly.jsoncodec import loads
-from bot.orderly.stream_parse import (
+from bot.orderly.pushes import (
     AccountEvent,
     ExecutionEvent,
     MarkPricesEvent,

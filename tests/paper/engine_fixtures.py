@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.models import MarginMode, OrderRequest, OrderType, Side
 from bot.paper.engine import EngineError, PaperEngine
-from bot.paper.markets import default_markets
+from bot.paper.symbol_table import default_markets
 from bot.timing import FakeClock
 
 D = Decimal

@@ -11,8 +11,8 @@ from bot.orderly.jsoncodec import dumps, loads
 from bot.orderly.signing import Signer, message
 from bot.paper.credentials import issue
 from bot.paper.engine import PaperEngine
-from bot.paper.markets import default_markets
 from bot.paper.server import create_app
+from bot.paper.symbol_table import default_markets
 from bot.timing import FakeClock, now_ms
 
 

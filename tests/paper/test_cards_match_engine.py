@@ -24,8 +24,8 @@ from bot.domain.orders import validate_order
 from bot.domain.position_effects import IsolatedState, after_order, fill_price, margin_change
 from bot.errors import UserInputError
 from bot.paper.engine import EngineError, PaperEngine
-from bot.paper.markets import default_markets
-from bot.services.margin import free_for_isolated
+from bot.paper.symbol_table import default_markets
+from bot.services.trading.margin import free_for_isolated
 from tests.paper.engine_fixtures import ACCOUNT, ISOLATED, make_engine, req
 
 TOLERANCE = Decimal("0.001")  # 0.1 %

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.paper.market import SimulatedMarket
-from bot.paper.markets import start_prices
+from bot.paper.mark_prices import SimulatedMarket
+from bot.paper.symbol_table import start_prices
 
 D = Decimal
 ETH, BTC = "PERP_ETH_USDC", "PERP_BTC_USDC"

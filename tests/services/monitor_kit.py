@@ -19,8 +19,8 @@ from bot.domain.models import (
 )
 from bot.errors import ExchangeUnavailable
 from bot.orderly.stream import MarkPricesEvent, PositionsEvent
-from bot.services.alert_events import AlertEvent, Batch, DegradedEvent, MonitorEvent
-from bot.services.monitor import Monitor
+from bot.services.monitor.alert_events import AlertEvent, Batch, DegradedEvent, MonitorEvent
+from bot.services.monitor.monitor import Monitor
 from bot.timing import FakeClock
 from storage.worker import Storage
 

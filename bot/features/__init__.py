@@ -1,0 +1,8 @@
+"""Feature wiring (part of the composition root): installs a feature's service, commands
+and buttons into the runtime and turns its service's batches into messages.
+
+- alerts.py        the monitor's event batches → grouped, prioritised alert messages
+- fill_notices.py  the FillWatcher's batches → one notice message per chat
+
+May import everything in bot (handlers, services, storage); only bot.app imports it.
+"""

@@ -1,0 +1,95 @@
+"""Commands that only read: /start, /help, /positions, /position, /balance, /leverage SYMBOL,
+/orders, /status, /history."""
+
+from __future__ import annotations
+
+from bot.errors import ExchangeError
+from bot.handlers import keyboards, render
+from bot.handlers.alerts.commands import settings_changed
+from bot.handlers.context import Ctx
+from bot.handlers.parsing import (
+    USAGE,
+    Balance,
+    Help,
+    History,
+    LeverageShow,
+    Orders,
+    Positions,
+    PositionShow,
+    Start,
+    Status,
+)
+from storage.audit import AuditLog
+
+HISTORY_PATIENCE = 0.5  # seconds /history waits for audit lines still being written
+
+
+async def start(c: Ctx, cmd: Start) -> None:
+    s = c.services
+    await s.storage.write(s.chats.register, c.chat_id, c.user_id, s.clock.time())
+    await settings_changed(c)  # the monitor starts watching this chat's positions
+    account = s.status.account_id
+    await c.reply(render.welcome(s.settings.orderly_network.value, account, c.user_id, True))
+
+
+async def help_(c: Ctx, cmd: Help) -> None:
+    from bot.handlers.register import available_commands  # register imports this module
+
+    # Only what this version runs: a parsed-but-unregistered feature must not be advertised.
+    usage = {name: line for name, line in USAGE.items() if name in available_commands()}
+    if cmd.command is None:
+        await c.reply(render.help_all(usage))
+    else:
+        await c.reply(render.help_one(cmd.command, usage))
+
+
+async def positions(c: Ctx, cmd: Positions) -> None:
+    await c.reply(render.positions(await c.services.trading.positions()))
+
+
+async def position(c: Ctx, cmd: PositionShow) -> None:
+    mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
+    view = await c.services.trading.position(cmd.symbol, mode)
+    if view is None:
+        market = await c.services.markets.resolve(cmd.symbol)
+        # The default mode was assumed: name a position held in the other mode.
+        other = None if cmd.mode else await c.services.trading.held_in_other_mode(cmd.symbol, mode)
+        await c.reply(render.position_missing(market.symbol, mode, other))
+        return
+    p = view.position
+    await c.reply(render.position(view), keyboards.position_actions(p.symbol, p.margin_mode))
+
+
+async def balance(c: Ctx, cmd: Balance) -> None:
+    await c.reply(render.balance(await c.services.trading.balance()))
+
+
+async def leverage_show(c: Ctx, cmd: LeverageShow) -> None:
+    pair = await c.services.leverage.show(cmd.symbol)
+    default = await c.services.modes.show(c.chat_id, cmd.symbol)
+    await c.reply(render.leverage_pair(pair, default.mode))
+
+
+async def orders(c: Ctx, cmd: Orders) -> None:
+    found = await c.services.trading.orders(cmd.symbol)
+    markets = await c.services.markets.all()
+    keyboard = keyboards.order_cancel_buttons(found) if found else None
+    await c.reply(render.orders(found, markets), keyboard)
+
+
+async def status(c: Ctx, cmd: Status) -> None:
+    await c.reply(render.status(await c.services.status.status()))
+
+
+async def history(c: Ctx, cmd: History) -> None:
+    s = c.services  # the audit lines queued so far, unless a lock holds them (then: committed)
+    await s.storage.caught_up(HISTORY_PATIENCE)
+    reader = AuditLog(s.storage.reader)
+    entries = await s.storage.read(reader.recent, c.chat_id, cmd.n)
+    try:
+        markets = await c.services.markets.all()  # each symbol's tick and step
+    except ExchangeError:  # the log stays readable without the exchange
+        markets = {}
+    await c.reply(render.history(entries, markets))
+
+
