@@ -21,6 +21,7 @@ from bot.handlers import parsing as p
 from bot.handlers.account import commands as commands_read
 from bot.handlers.alerts import commands as commands_alerts
 from bot.handlers.context import Ctx, services_of
+from bot.handlers.menu import MENU
 from bot.handlers.notices import commands as commands_notify
 from bot.handlers.trading import commands as commands_trade
 
@@ -53,29 +54,6 @@ HANDLERS: dict[type, Handler] = {
     p.Limits: commands_alerts.limits,
     p.Notify: commands_notify.notify,
 }
-
-# The menu registered with setMyCommands (name, description), in the order shown.
-MENU: list[tuple[str, str]] = [
-    ("positions", "every open position"),
-    ("position", "one position with every isolated figure"),
-    ("balance", "USDC holding, free collateral, isolated margin"),
-    ("buy", "buy (market, or limit with a price)"),
-    ("sell", "sell (market, or limit with a price)"),
-    ("close", "close a position or a percentage of it"),
-    ("margin", "add or reduce isolated margin"),
-    ("leverage", "show or set leverage per margin mode"),
-    ("mode", "show or set a symbol's default margin mode"),
-    ("orders", "open orders with Cancel buttons"),
-    ("cancel", "cancel an order, or all"),
-    ("alert", "liquidation alert levels and distances"),
-    ("limits", "caps on one-tap margin top-ups"),
-    ("snooze", "pause alert reminders for a position"),
-    ("notify", "fill and order notices on or off"),
-    ("status", "exchange, clock skew, feed, version"),
-    ("history", "recent actions and their outcomes"),
-    ("help", "every command with an example"),
-    ("start", "welcome: mode, account, your user id"),
-]
 
 
 async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,11 +104,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(callbacks.on_button))
     app.add_handler(MessageHandler(fresh & ~filters.COMMAND, not_a_command))
     app.add_error_handler(errors.on_error)
-
-
-def available_commands() -> set[str]:
-    """Names of the commands this version runs (what /help may list)."""
-    return {name for name, _ in MENU}
 
 
 def bot_commands() -> list[BotCommand]:

@@ -7,6 +7,7 @@ from bot.errors import ExchangeError
 from bot.handlers import keyboards, render
 from bot.handlers.alerts.commands import settings_changed
 from bot.handlers.context import Ctx
+from bot.handlers.menu import available_commands
 from bot.handlers.parsing import (
     USAGE,
     Balance,
@@ -33,8 +34,6 @@ async def start(c: Ctx, cmd: Start) -> None:
 
 
 async def help_(c: Ctx, cmd: Help) -> None:
-    from bot.handlers.register import available_commands  # register imports this module
-
     # Only what this version runs: a parsed-but-unregistered feature must not be advertised.
     usage = {name: line for name, line in USAGE.items() if name in available_commands()}
     if cmd.command is None:

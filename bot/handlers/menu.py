@@ -1,0 +1,35 @@
+"""The command menu: every command this version runs, with its one-line description. Pure data.
+
+register.py installs it (setMyCommands) and /help lists only these names, so neither has to
+import the other: a parsed-but-unregistered feature is never advertised.
+"""
+
+from __future__ import annotations
+
+# The menu registered with setMyCommands (name, description), in the order shown.
+MENU: list[tuple[str, str]] = [
+    ("positions", "every open position"),
+    ("position", "one position with every isolated figure"),
+    ("balance", "USDC holding, free collateral, isolated margin"),
+    ("buy", "buy (market, or limit with a price)"),
+    ("sell", "sell (market, or limit with a price)"),
+    ("close", "close a position or a percentage of it"),
+    ("margin", "add or reduce isolated margin"),
+    ("leverage", "show or set leverage per margin mode"),
+    ("mode", "show or set a symbol's default margin mode"),
+    ("orders", "open orders with Cancel buttons"),
+    ("cancel", "cancel an order, or all"),
+    ("alert", "liquidation alert levels and distances"),
+    ("limits", "caps on one-tap margin top-ups"),
+    ("snooze", "pause alert reminders for a position"),
+    ("notify", "fill and order notices on or off"),
+    ("status", "exchange, clock skew, feed, version"),
+    ("history", "recent actions and their outcomes"),
+    ("help", "every command with an example"),
+    ("start", "welcome: mode, account, your user id"),
+]
+
+
+def available_commands() -> set[str]:
+    """Names of the commands this version runs (what /help may list)."""
+    return {name for name, _ in MENU}
