@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.domain.records import Approval, ClaimFailure, ClaimResult
 from storage.db import dec_to_text, dump_json, load_json, text_to_dec
 
 TOKEN_BYTES = 12  # 16 URL-safe characters: fits Telegram's 64-byte callback_data with a prefix
@@ -31,49 +30,8 @@ USED_STATES = ("executing", "done", "failed", "unknown")
 UNSETTLED_STATES = ("executing", "unknown")
 
 
-class ClaimFailure(StrEnum):
-    UNKNOWN = "unknown"  # no such token: forged, mistyped, or from another database
-    WRONG_CHAT = "wrong_chat"
-    WRONG_USER = "wrong_user"
-    CANCELLED = "cancelled"
-    ALREADY_USED = "already_used"
-    EXPIRED = "expired"
-
-
 class ApprovalStateError(RuntimeError):
     """An approval was moved out of order (e.g. finished without being claimed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    token: str
-    kind: str
-    chat_id: int
-    user_id: int
-    action: dict[str, Any]  # as created, Decimals read back as strings
-    state: str
-    created_at: float
-    expires_at: float
-    amount: Decimal | None = None  # money the action moves (USDC), for per-day caps
-    claimed_at: float | None = None
-    intent: dict[str, Any] | None = None
-    intent_at: float | None = None
-    detail: dict[str, Any] | None = None
-    finished_at: float | None = None
-    sent_ts_ms: int | None = None  # the orderly-timestamp the request was signed with
-    lands_by: float | None = None  # after this (epoch s) the request can no longer apply
-    reported_at: float | None = None  # when the chat was shown the final outcome
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimResult:
-    approval: Approval | None  # None only for UNKNOWN
-    failure: ClaimFailure | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when this caller won the approval and must now execute it."""
-        return self.failure is None
 
 
 class ApprovalStore:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.domain.records import AuditEntry
 from storage.db import dump_json, load_json
 
 REDACTED = "[redacted]"
@@ -15,18 +15,6 @@ REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"secret|key|token|signature|password|passphrase", re.IGNORECASE)
 # An Orderly key or secret pasted into free text ("ed25519:" + base58).
 _SECRET_TEXT = re.compile(r"ed25519:[1-9A-HJ-NP-Za-km-z]{16,}")
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    chat_id: int
-    user_id: int | None
-    command: str
-    params: dict[str, Any]  # Decimals read back as strings
-    outcome: str
-    detail: str
-    at: float
 
 
 class AuditLog:

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.domain.records import ChatSettings
 from storage.db import dec_to_text, text_to_dec
-
-
-@dataclass(frozen=True, slots=True)
-class ChatSettings:
-    chat_id: int
-    user_id: int | None = None  # who sent /start in this chat
-    started_at: float | None = None  # None: the chat never sent /start
-    per_action_cap: Decimal | None = None  # USDC per one-tap top-up; None = off
-    per_day_cap: Decimal | None = None  # USDC per rolling 24 h of top-ups; None = off
-    alerts_enabled: bool = True  # liquidation alerts for this chat at all
-    info_notes: bool = True  # informational notes: recovery, degraded feed, a calm close
-    notify_fills: bool = True  # a message for each fill of an order (/notify fills)
-    notify_orders: bool = True  # ... and for an order cancelled/rejected by the exchange
-
-    @property
-    def known(self) -> bool:
-        """True when the chat has started the bot (so alerts may be pushed to it)."""
-        return self.started_at is not None
 
 
 class ChatStore:

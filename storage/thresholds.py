@@ -12,27 +12,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.domain.records import SymbolOverride, ThresholdPercents
 from storage.db import dec_to_text, text_to_dec
 
 DEFAULT_WARN_PCT = Decimal("5")
 DEFAULT_CRITICAL_PCT = Decimal("2.5")
 CHAT_DEFAULT = "*"  # the symbol key of a chat's default row
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    warn_pct: Decimal
-    critical_pct: Decimal
-    enabled: bool = True
-    source: str = "builtin"  # where warn_pct came from: "builtin", "chat" or "symbol"
-
-
-@dataclass(frozen=True, slots=True)
-class SymbolOverride:
-    symbol: str
-    warn_pct: Decimal | None  # None: inherits the chat default
-    critical_pct: Decimal | None
-    enabled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +27,16 @@ class ChatLevels:
 
     rows: dict[str, dict[str, Any]]
 
-    def default(self) -> Thresholds:
+    def default(self) -> ThresholdPercents:
         """The chat's default thresholds (5 % / 2.5 % when the chat never set any)."""
         row = self.rows.get(CHAT_DEFAULT)
         warn = None if row is None else text_to_dec(row["warn_pct"])
         critical = None if row is None else text_to_dec(row["critical_pct"])
         if warn is None or critical is None:
-            return Thresholds(DEFAULT_WARN_PCT, DEFAULT_CRITICAL_PCT)
-        return Thresholds(warn, critical, source="chat")
+            return ThresholdPercents(DEFAULT_WARN_PCT, DEFAULT_CRITICAL_PCT)
+        return ThresholdPercents(warn, critical, source="chat")
 
-    def effective(self, symbol: str) -> Thresholds:
+    def effective(self, symbol: str) -> ThresholdPercents:
         """The thresholds that apply to `symbol` in this chat, overrides first."""
         base = self.default()
         row = self.rows.get(symbol)
@@ -59,7 +44,7 @@ class ChatLevels:
             return base
         warn = text_to_dec(row["warn_pct"])
         critical = text_to_dec(row["critical_pct"])
-        return Thresholds(
+        return ThresholdPercents(
             warn_pct=base.warn_pct if warn is None else warn,
             critical_pct=base.critical_pct if critical is None else critical,
             enabled=bool(row["enabled"]),
@@ -76,11 +61,11 @@ class ThresholdStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def default(self, chat_id: int) -> Thresholds:
+    def default(self, chat_id: int) -> ThresholdPercents:
         """The chat's default thresholds (5 % / 2.5 % when the chat never set any)."""
         return self._levels(chat_id, CHAT_DEFAULT).default()
 
-    def effective(self, chat_id: int, symbol: str) -> Thresholds:
+    def effective(self, chat_id: int, symbol: str) -> ThresholdPercents:
         """The thresholds that apply to `symbol` in this chat, overrides first."""
         return self._levels(chat_id, symbol).effective(symbol)
 

@@ -12,12 +12,12 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.domain.models import MarginAction, MarginMode
+from bot.domain.records import Approval, ClaimFailure
 from bot.handlers import keyboards, render
 from bot.handlers.alerts import callbacks as callbacks_alerts
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
 from bot.handlers.trading import cards
-from storage.approvals import Approval, ClaimFailure
 
 # Refusals that end the card for its owner: show the outcome in place and drop the buttons.
 # Not ALREADY_USED: the press that won edits the card with the result, and a double tap's

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.domain.models import MarketInfo
 from bot.errors import ExchangeError
 from bot.services.delivery.notifier import Delivery, Notifier, Priority
+from bot.services.desk.books import AuditTrail, ChatBook, StorageLane
 from bot.services.desk.refusals import RefusalGate
 from bot.services.desk.status import StatusService
 from bot.services.trading.approvals import ApprovalService
@@ -23,9 +24,6 @@ from bot.services.trading.markets import MarketDirectory
 from bot.services.trading.modes import ModeService
 from bot.services.trading.orders import TradingService
 from bot.timing import Clock, SystemClock, Timings
-from storage.audit import AuditLog
-from storage.chats import ChatStore
-from storage.worker import Storage
 
 SERVICES_KEY = "margin_desk"
 log = logging.getLogger(__name__)
@@ -43,13 +41,13 @@ class Services:
     trading: TradingService
     margin: MarginService
     approvals: ApprovalService
-    audit: AuditLog  # on storage.db: use through storage.write / storage.post
-    chats: ChatStore  # on storage.db, likewise
+    audit: AuditTrail  # on storage.db: use through storage.write / storage.post
+    chats: ChatBook  # on storage.db, likewise
     notifier: Notifier
     status: StatusService
     extras: dict[str, Any]  # later features (alerts) hang their services here
     modes: ModeService  # the chat's default margin mode per symbol
-    storage: Storage
+    storage: StorageLane
     refusals: RefusalGate = field(default_factory=lambda: RefusalGate(SystemClock()))
 
 

@@ -19,7 +19,7 @@ from bot.errors import (
 )
 from bot.handlers import render
 from bot.handlers.context import services_of
-from storage.worker import is_locked
+from bot.services.desk.books import database_locked
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def reply_for(error: BaseException) -> str | None:
         return render.exchange_error(error)
     if isinstance(error, OutcomeUnknown | ExchangeUnavailable):
         return render.unavailable(error)
-    if is_locked(error):  # another process holds the database's write lock past the timeout
+    if database_locked(error):  # another process holds the database's write lock past the timeout
         return DATABASE_BUSY
     return None
 

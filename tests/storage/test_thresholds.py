@@ -1,7 +1,9 @@
 from decimal import Decimal
 
+from bot.domain.records import SymbolOverride
+from bot.domain.records import ThresholdPercents as Thresholds
 from storage.db import open_database
-from storage.thresholds import SymbolOverride, Thresholds, ThresholdStore
+from storage.thresholds import ThresholdStore
 
 ETH, BTC = "PERP_ETH_USDC", "PERP_BTC_USDC"
 

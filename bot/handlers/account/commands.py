@@ -20,7 +20,7 @@ from bot.handlers.parsing import (
     Start,
     Status,
 )
-from storage.audit import AuditLog
+from bot.services.desk.books import recent_entries
 
 HISTORY_PATIENCE = 0.5  # seconds /history waits for audit lines still being written
 
@@ -82,9 +82,7 @@ async def status(c: Ctx, cmd: Status) -> None:
 
 async def history(c: Ctx, cmd: History) -> None:
     s = c.services  # the audit lines queued so far, unless a lock holds them (then: committed)
-    await s.storage.caught_up(HISTORY_PATIENCE)
-    reader = AuditLog(s.storage.reader)
-    entries = await s.storage.read(reader.recent, c.chat_id, cmd.n)
+    entries = await recent_entries(s.storage, c.chat_id, cmd.n, HISTORY_PATIENCE)
     try:
         markets = await c.services.markets.all()  # each symbol's tick and step
     except ExchangeError:  # the log stays readable without the exchange

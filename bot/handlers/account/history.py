@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.domain.models import MarketInfo
+from bot.domain.records import AuditEntry
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
-from storage.audit import AuditEntry
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EMPTY = "No actions recorded in this chat yet."

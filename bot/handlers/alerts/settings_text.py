@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.domain.records import SymbolOverride, ThresholdPercents
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
 from bot.handlers.alerts.alert_text import utc_clock
@@ -15,7 +16,6 @@ from bot.services.monitor.alert_views import (
     ThresholdChange,
     WatchedPosition,
 )
-from storage.thresholds import SymbolOverride, Thresholds
 
 
 def pct_points(value: Decimal) -> str:
@@ -23,7 +23,7 @@ def pct_points(value: Decimal) -> str:
     return f"{fmt.plain(value)} %"
 
 
-def _levels(t: Thresholds) -> str:
+def _levels(t: ThresholdPercents) -> str:
     return f"warning {pct_points(t.warn_pct)} · critical {pct_points(t.critical_pct)}"
 
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from bot.domain.fills import FillNotice, NoticeKind
 from bot.domain.models import MarginMode, MarketInfo, Position
+from bot.domain.records import ChatSettings
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
-from storage.chats import ChatSettings
 
 PosKey = tuple[str, MarginMode]
 _HEADS = {

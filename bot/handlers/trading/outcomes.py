@@ -12,12 +12,12 @@ from decimal import Decimal, InvalidOperation
 
 from bot.domain.margin import distance_to_liq
 from bot.domain.models import MarketInfo, Order, Position, Side
+from bot.domain.records import Approval, ClaimFailure
 from bot.domain.symbols import base_of
 from bot.domain.views import MarginResult, OrderResult
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
 from bot.services.trading.approvals import PressOutcome
-from storage.approvals import Approval, ClaimFailure
 
 TOAST_LIMIT = 200
 _EXPIRY = re.compile(r"\n*<i>Valid \d+ s\.</i>\s*$")

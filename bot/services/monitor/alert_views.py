@@ -7,10 +7,10 @@ from decimal import Decimal
 from enum import Enum
 
 from bot.domain.margin import distance_to_liq
+from bot.domain.records import SymbolOverride, ThresholdPercents
 from bot.domain.topup import TopupSuggestion
 from bot.domain.views import MarginQuote, PositionView
 from storage.approvals import Approval
-from storage.thresholds import SymbolOverride, Thresholds
 
 
 class Keep(Enum):
@@ -27,7 +27,7 @@ class ThresholdChange:
     """The thresholds in force after a /alert change."""
 
     symbol: str | None  # None: the chat default
-    thresholds: Thresholds  # percent points
+    thresholds: ThresholdPercents  # percent points
     critical_given: bool = True  # False: the critical level was kept or derived
 
 
@@ -51,13 +51,13 @@ class WatchedPosition:
     """One isolated position in /alert: its distance, its levels, its snooze."""
 
     view: PositionView
-    thresholds: Thresholds
+    thresholds: ThresholdPercents
     snooze_until: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class AlertOverview:
-    default: Thresholds
+    default: ThresholdPercents
     overrides: tuple[SymbolOverride, ...]
     positions: tuple[WatchedPosition, ...]
     limits: LimitsView
@@ -70,7 +70,7 @@ class TopupOffer:
 
     view: PositionView
     mark: Decimal
-    thresholds: Thresholds
+    thresholds: ThresholdPercents
     suggestion: TopupSuggestion
     quote: MarginQuote | None = None
     approval: Approval | None = None

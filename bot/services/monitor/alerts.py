@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from bot.domain.margin import funding_adjustment
 from bot.domain.models import MarginAction, MarginMode
+from bot.domain.records import ThresholdPercents
 from bot.domain.topup import TopupSuggestion, suggest_topup
 from bot.domain.views import MarginQuote, PositionView
 from bot.errors import UserInputError
@@ -39,7 +40,7 @@ from bot.timing import Clock
 from storage.alert_state import AlertStateStore
 from storage.approvals import Approval
 from storage.chats import ChatSettings, ChatStore
-from storage.thresholds import Thresholds, ThresholdStore
+from storage.thresholds import ThresholdStore
 from storage.topups import TopupLedger
 from storage.worker import Storage
 
@@ -98,7 +99,7 @@ class AlertService:
 
     def _set_levels(
         self, chat_id: int, symbol: str | None, warn_pct: Decimal, critical_pct: Decimal | None
-    ) -> Thresholds:
+    ) -> ThresholdPercents:
         """On the writer thread: validate against the current levels, store, read back."""
         t = self._w.thresholds
         current = t.effective(chat_id, symbol) if symbol else t.default(chat_id)
@@ -116,13 +117,13 @@ class AlertService:
         """Stop or resume alerts for one symbol in this chat."""
         symbol = (await self._markets.resolve(symbol_text)).symbol
 
-        def change() -> Thresholds:
+        def change() -> ThresholdPercents:
             self._w.thresholds.set_enabled(chat_id, symbol, enabled)
             return self._w.thresholds.effective(chat_id, symbol)
 
         return ThresholdChange(symbol, await self._db.write(change))
 
-    async def thresholds_for(self, chat_id: int, symbol: str) -> Thresholds:
+    async def thresholds_for(self, chat_id: int, symbol: str) -> ThresholdPercents:
         """The levels that apply to this (exchange) symbol in this chat."""
         return await self._db.read(self._r.thresholds.effective, chat_id, symbol)
 
@@ -193,7 +194,7 @@ class AlertService:
 
     # ---- /alert ------------------------------------------------------------------------
     async def overview(self, chat_id: int) -> AlertOverview:
-        """Thresholds, overrides, caps and every isolated position's distance now."""
+        """ThresholdPercents, overrides, caps and every isolated position's distance now."""
         now = self._clock.time()
         views = [v for v in await self._trading.positions()
                  if v.position.margin_mode is MarginMode.ISOLATED]  # fmt: skip
@@ -290,7 +291,7 @@ class AlertService:
 
     def _offer_figures(
         self, chat_id: int, symbol: str
-    ) -> tuple[Thresholds, ChatSettings, Decimal | None]:
+    ) -> tuple[ThresholdPercents, ChatSettings, Decimal | None]:
         chat = self._r.chats.get(chat_id)
         headroom = self._r.ledger.headroom(chat_id, chat.per_day_cap, self._clock.time())
         return self._r.thresholds.effective(chat_id, symbol), chat, headroom

@@ -9,6 +9,8 @@ import pytest
 from bot.domain.alert_policy import DecisionKind, Level
 from bot.domain.margin import distance_to_liq
 from bot.domain.outcome import Outcome
+from bot.domain.records import SymbolOverride
+from bot.domain.records import ThresholdPercents as Thresholds
 from bot.domain.topup import suggest_topup
 from bot.domain.views import MarginResult
 from bot.handlers.alerts import alert_text as ra
@@ -25,7 +27,6 @@ from bot.services.monitor.alert_views import (
 )
 from bot.services.trading.approvals import PressOutcome
 from storage.approvals import Approval
-from storage.thresholds import SymbolOverride, Thresholds
 from tests.handlers.render_samples import (
     BTC,
     ETH,
