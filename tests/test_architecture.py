@@ -20,7 +20,7 @@ IO_MODULES = (
     "time", "random", "logging", "storage",
 )
 # The composition root and feature wiring: imported by nothing below them.
-COMPOSITION = ("bot.app", "bot.features", "bot.demo", "bot.cli", "bot.selfcheck")
+COMPOSITION = ("bot.app", "bot.features", "bot.demo", "bot.cli", "bot.admin")
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,10 @@ RULES = (
     Rule("storage", ("bot",), ("bot.domain",),
          "storage knows only the domain records it stores"),
     Rule("bot.paper", ("bot", "storage"),
-         ("bot.paper", "bot.domain", "bot.timing", "bot.orderly.signing", "bot.orderly.jsoncodec"),
-         "the paper exchange uses domain maths, the clock, and verifies signatures and JSON like "
-         "Orderly does; nothing else of the bot"),
+         ("bot.paper", "bot.domain", "bot.timing", "bot.orderly.signing", "bot.orderly.jsoncodec",
+          "storage.files"),
+         "the paper exchange uses domain maths, the clock, verifies signatures and JSON like "
+         "Orderly does and keeps its state file private (storage.files); nothing else"),
     Rule("bot.orderly", ("bot", "storage"),
          ("bot.orderly", "bot.domain", "bot.timing", "bot.errors"),
          "the exchange client knows the domain models and nothing of the desk"),
