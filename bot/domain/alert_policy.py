@@ -2,7 +2,7 @@
 + decisions. No I/O, no clock reads: `now` (seconds) comes in with every call.
 
 INTERFACE CONTRACT (the monitor codes against exactly this). The precise rules, and every
-constant, are in alert_rules.py.
+constant, are in alert_rules.py (data only): this module applies them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,21 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from bot.domain import alert_rules as rules
-from bot.domain.alert_rules import DEEPEN_SPACING, NO_LIMIT, REARM_HOLD, WARNING_DEBOUNCE
+from bot.domain.alert_rules import (
+    CRITICAL_FAST,
+    CRITICAL_FAST_FOR,
+    CRITICAL_SLOW,
+    DEEPEN_DUE_KEY,
+    DEEPEN_SPACING,
+    LOUD_AT_KEY,
+    LOUD_D_KEY,
+    NO_LIMIT,
+    REARM_FACTOR,
+    REARM_HOLD,
+    REARM_W_KEY,
+    WARNING_DEBOUNCE,
+    WARNING_REMINDER,
+)
 
 GROUP_WINDOW = rules.GROUP_WINDOW  # every constant lives in alert_rules; this one the monitor needs
 _ZERO = Decimal(0)
@@ -99,7 +113,7 @@ def evaluate(
     first = not _seen(state)
     state = _note_fingerprint(state, obs)
     d = NO_LIMIT if obs.distance is None else obs.distance
-    w, c, w_line, c_line = rules.lines(thresholds.warning, thresholds.critical)
+    w, c, w_line, c_line = _lines(thresholds.warning, thresholds.critical)
     if first:
         state = _silenced(state)
         if d > w:
@@ -129,8 +143,8 @@ def quiet_band(state: PolicyState, thresholds: Thresholds) -> tuple[Decimal, Dec
         return (_ZERO, NO_LIMIT) if _silenced(state) == state else None
     if not _seen(state) or state.pending_warning != 0:
         return None
-    w, c, w_line, c_line = rules.lines(thresholds.warning, thresholds.critical)
-    rs, rw = state.rearm_since, rules.read_since(state.extra)
+    w, c, w_line, c_line = _lines(thresholds.warning, thresholds.critical)
+    rs, rw = state.rearm_since, _rearm_w_start(state.extra)
     if state.level is Level.NONE:  # zones are inclusive, so the band starts just above W
         return (_above(w), NO_LIMIT) if _is_calm(state) else None
     if state.level is Level.WARNING:
@@ -147,11 +161,11 @@ def next_deadline(state: PolicyState, thresholds: Thresholds) -> float | None:
     end); None when nothing is scheduled."""
     if not thresholds.enabled or state.level is Level.NONE:
         return None
-    hold = rules.read_since(state.extra) if state.level is Level.CRITICAL else None
+    hold = _rearm_w_start(state.extra) if state.level is Level.CRITICAL else None
     if hold is None:  # a running W' hold makes the C' one wait for it
         hold = state.rearm_since
     rearm = None if hold is None else hold + REARM_HOLD
-    held = rules.read_loud(state.extra)[2] if state.level is Level.CRITICAL else None
+    held = _read_loud(state.extra)[2] if state.level is Level.CRITICAL else None
     due = (_reminder_due(state), rearm, held)
     return min((t for t in due if t is not None), default=None)
 
@@ -212,7 +226,7 @@ def _is_calm(state: PolicyState) -> bool:
     """True when _calm(state) would change nothing (the common case: a fast path)."""
     return (state.level is Level.NONE and state.entered_at is None
             and state.next_reminder_at is None and state.rearm_since is None
-            and rules.calm_extra(state.extra))  # fmt: skip
+            and _calm_extra(state.extra))  # fmt: skip
 
 
 def _calm(state: PolicyState) -> PolicyState:
@@ -226,34 +240,34 @@ def _calm(state: PolicyState) -> PolicyState:
 def _with_loud(
     state: PolicyState, distance: Decimal | None, at: float | None, due: float | None = None
 ) -> PolicyState:
-    extra = rules.with_loud(state.extra, distance, at, due)
+    extra = _extra_with_loud(state.extra, distance, at, due)
     return state if extra == state.extra else _replace(state, extra=extra)
 
 
 def _critical_band(state: PolicyState, c_line: Decimal) -> tuple[Decimal, Decimal] | None:
     """CRITICAL with no hold running: quiet above the deepening line, up to C'."""
-    line = rules.deepen_line(state.extra)
+    line = _deepen_line(state.extra)
     if line is None:
         return (_ZERO, c_line)
     if line >= c_line:
         return None  # thresholds changed under the episode: look at every update
-    if rules.read_loud(state.extra)[2] is not None:  # a held deepening waits for its time
+    if _read_loud(state.extra)[2] is not None:  # a held deepening waits for its time
         return (_ZERO, line.next_plus())
     return (line.next_plus(), c_line)
 
 
 def _with_rearm_w(state: PolicyState, start: float | None) -> PolicyState:
-    if start == rules.read_since(state.extra):
+    if start == _rearm_w_start(state.extra):
         return state
-    return _replace(state, extra=rules.with_since(state.extra, start))
+    return _replace(state, extra=_extra_with_rearm_w(state.extra, start))
 
 
 def _reminder_due(state: PolicyState) -> float | None:
-    return rules.reminder_due_at(state.next_reminder_at, state.snooze_until)
+    return _due_at(state.next_reminder_at, state.snooze_until)
 
 
 def _first_reminder(level: Level, now: float) -> float | None:
-    return rules.reminder_after(level is Level.CRITICAL, now, now)
+    return _grid_after(level is Level.CRITICAL, now, now)
 
 
 def _silenced(state: PolicyState) -> PolicyState:
@@ -302,8 +316,8 @@ def _deepen(
 ) -> tuple[PolicyState, list[Decision]]:
     """DEEPENED when d has halved since the last critical alert (spaced DEEPEN_SPACING apart);
     a halving seen too soon is held until then; a stale look or one above the line drops it."""
-    line = rules.deepen_line(state.extra)
-    ref, at, _ = rules.read_loud(state.extra)
+    line = _deepen_line(state.extra)
+    ref, at, _ = _read_loud(state.extra)
     if line is None or ref is None or at is None:
         return state, []
     if not obs.fresh or d > line:
@@ -314,7 +328,7 @@ def _deepen(
     due = _reminder_due(state)
     if due is not None and now >= due:  # a reminder falling due now is said by this alert
         entered = now if state.entered_at is None else state.entered_at
-        later = rules.reminder_after(True, entered, now)
+        later = _grid_after(True, entered, now)
     deeper = _with_loud(_replace(state, last_sent_at=now, next_reminder_at=later), d, now)
     return deeper, [Decision(DecisionKind.DEEPENED, Level.CRITICAL, obs.distance, state.episode,
                              previous=ref)]  # fmt: skip
@@ -340,20 +354,20 @@ def _track_holds(
 ) -> PolicyState:
     """Start, keep or reset the re-arm holds of a level (stale data resets them)."""
     critical = state.level is Level.CRITICAL
-    rs = rules.since(state.rearm_since, obs.fresh and d >= (c_line if critical else w_line), now)
-    rw = rules.since(rules.read_since(state.extra), critical and obs.fresh and d >= w_line, now)
+    rs = _hold_since(state.rearm_since, obs.fresh and d >= (c_line if critical else w_line), now)
+    rw = _hold_since(_rearm_w_start(state.extra), critical and obs.fresh and d >= w_line, now)
     return _with_rearm_w(_replace(state, pending_warning=0, rearm_since=rs), rw)
 
 
 def _recover_or_remind(
     state: PolicyState, obs: Observation, now: float
 ) -> tuple[PolicyState, list[Decision]]:
-    rw = rules.read_since(state.extra)
-    if rules.held(rw if state.level is Level.CRITICAL else state.rearm_since, now):
+    rw = _rearm_w_start(state.extra)
+    if _hold_done(rw if state.level is Level.CRITICAL else state.rearm_since, now):
         back = _replace(_calm(state), last_sent_at=now)
         return back, [Decision(DecisionKind.RECOVERED, Level.NONE, obs.distance, state.episode,
                                left=state.level)]
-    if state.level is Level.CRITICAL and rw is None and rules.held(state.rearm_since, now):
+    if state.level is Level.CRITICAL and rw is None and _hold_done(state.rearm_since, now):
         back = _replace(
             _with_loud(state, None, None), level=Level.WARNING, entered_at=now,
             rearm_since=None, last_sent_at=now,
@@ -366,6 +380,94 @@ def _recover_or_remind(
     if due is None or now < due:
         return state, []
     entered = now if state.entered_at is None else state.entered_at
-    later = rules.reminder_after(state.level is Level.CRITICAL, entered, now)
+    later = _grid_after(state.level is Level.CRITICAL, entered, now)
     reminded = _replace(state, next_reminder_at=later, last_sent_at=now)
     return reminded, [Decision(DecisionKind.REMINDER, state.level, obs.distance, state.episode)]
+
+
+# The state machine's own helpers: re-arm lines and holds, the reminder grid, the loud marks
+# kept in PolicyState.extra.
+_LOUD_KEYS = (LOUD_D_KEY, LOUD_AT_KEY, DEEPEN_DUE_KEY)
+
+
+@functools.lru_cache(maxsize=4096)  # a few threshold pairs, looked up on every evaluation
+def _lines(warning: Decimal, critical: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(W, C, W', C'): the zone thresholds and their re-arm lines."""
+    warning = max(warning, critical)  # a misordered pair acts as critical-only
+    return warning, critical, warning * REARM_FACTOR, critical * REARM_FACTOR
+
+
+def _hold_since(start: float | None, holding: bool, now: float) -> float | None:
+    """A hold's start after one observation: kept or started while holding, else reset."""
+    return (now if start is None else start) if holding else None
+
+
+def _hold_done(start: float | None, now: float) -> bool:
+    """True once a hold started at `start` has lasted REARM_HOLD."""
+    return start is not None and now >= start + REARM_HOLD  # the same sum as the deadline
+
+
+def _rearm_w_start(extra: dict[str, str]) -> float | None:
+    """The W' hold start kept in a state's extra."""
+    raw = extra.get(REARM_W_KEY)
+    return None if raw is None else float(raw)
+
+
+def _extra_with_rearm_w(extra: dict[str, str], start: float | None) -> dict[str, str]:
+    """A copy of extra holding `start` as the W' hold start (repr: exact round trip)."""
+    out = {k: v for k, v in extra.items() if k != REARM_W_KEY}
+    if start is not None:
+        out[REARM_W_KEY] = repr(start)
+    return out
+
+
+def _due_at(at: float | None, snooze_until: float | None) -> float | None:
+    """When the next reminder goes out: its grid time, held back to the end of a snooze."""
+    return at if at is None or snooze_until is None else max(at, snooze_until)
+
+
+def _grid_after(critical: bool, entered: float, now: float) -> float | None:
+    """The first reminder time of a level's grid (anchored at `entered`) strictly after now."""
+    if not critical:
+        at = entered + WARNING_REMINDER
+        return at if at > now else None
+    if now - entered < CRITICAL_FAST_FOR:
+        base, step = entered, CRITICAL_FAST
+    else:
+        base, step = entered + CRITICAL_FAST_FOR, CRITICAL_SLOW
+    at = base + step * (max(now - base, 0.0) // step + 1)
+    while at <= now:  # float rounding guard
+        at += step
+    return at
+
+
+def _read_loud(extra: dict[str, str]) -> tuple[Decimal | None, float | None, float | None]:
+    """(distance, time) of the last critical alert, and the held deepening's due time."""
+    d, at, due = (extra.get(k) for k in _LOUD_KEYS)
+    return (None if d is None else Decimal(d), None if at is None else float(at),
+            None if due is None else float(due))  # fmt: skip
+
+
+def _calm_extra(extra: dict[str, str]) -> bool:
+    """True when extra holds no W' hold and no critical-alert memory (nothing running)."""
+    if not extra:  # the common case
+        return True
+    return REARM_W_KEY not in extra and not any(k in extra for k in _LOUD_KEYS)
+
+
+def _extra_with_loud(
+    extra: dict[str, str], distance: Decimal | None, at: float | None, due: float | None = None
+) -> dict[str, str]:
+    """A copy of extra with the last critical alert (None: none) and the held deepening."""
+    out = {k: v for k, v in extra.items() if k not in _LOUD_KEYS}
+    if distance is not None and at is not None:
+        out[LOUD_D_KEY], out[LOUD_AT_KEY] = str(distance), repr(at)
+    if due is not None:
+        out[DEEPEN_DUE_KEY] = repr(due)
+    return out
+
+
+def _deepen_line(extra: dict[str, str]) -> Decimal | None:
+    """The distance at or below which a critical position deepens (None: no critical alert)."""
+    d = _read_loud(extra)[0]
+    return d / 2 if d is not None and d > 0 else None

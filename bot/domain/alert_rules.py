@@ -1,5 +1,7 @@
-"""The rules of the liquidation alert policy, precisely, and their numbers; plus the type-free
-helpers of bot/domain/alert_policy.py (re-arm lines and holds, the reminder grid).
+"""The rules of the liquidation alert policy, precisely, and their numbers: data only.
+
+bot/domain/alert_policy.py applies them (it imports this module; this module imports nothing of
+the policy).
 
 d = distance, W/C = warning/critical threshold, W'/C' = 1.25 × those = the re-arm lines:
 - A zone is entered at d ≤ threshold (inclusive); a hold runs while d ≥ re-arm line (inclusive).
@@ -39,7 +41,6 @@ CRITICAL's hold above W' lives in PolicyState.extra[REARM_W_KEY], so stored extr
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 
 REARM_FACTOR = Decimal("1.25")  # a level re-arms at this multiple of its threshold …
@@ -56,87 +57,3 @@ DEEPEN_SPACING = 30.0  # seconds between two audible critical alerts of one posi
 LOUD_D_KEY = "loud_distance"  # PolicyState.extra: distance of the last critical alert (Decimal)
 LOUD_AT_KEY = "loud_at"  # … and its time (repr float)
 DEEPEN_DUE_KEY = "deepen_due"  # a halving seen too soon goes out at this time (repr float)
-_LOUD_KEYS = (LOUD_D_KEY, LOUD_AT_KEY, DEEPEN_DUE_KEY)
-
-
-@functools.lru_cache(maxsize=4096)  # a few threshold pairs, looked up on every evaluation
-def lines(warning: Decimal, critical: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    """(W, C, W', C'): the zone thresholds and their re-arm lines."""
-    warning = max(warning, critical)  # a misordered pair acts as critical-only
-    return warning, critical, warning * REARM_FACTOR, critical * REARM_FACTOR
-
-
-def since(start: float | None, holding: bool, now: float) -> float | None:
-    """A hold's start after one observation: kept or started while holding, else reset."""
-    return (now if start is None else start) if holding else None
-
-
-def held(start: float | None, now: float) -> bool:
-    """True once a hold started at `start` has lasted REARM_HOLD."""
-    return start is not None and now >= start + REARM_HOLD  # the same sum as the deadline
-
-
-def read_since(extra: dict[str, str]) -> float | None:
-    """The W' hold start kept in a state's extra."""
-    raw = extra.get(REARM_W_KEY)
-    return None if raw is None else float(raw)
-
-
-def with_since(extra: dict[str, str], start: float | None) -> dict[str, str]:
-    """A copy of extra holding `start` as the W' hold start (repr: exact round trip)."""
-    out = {k: v for k, v in extra.items() if k != REARM_W_KEY}
-    if start is not None:
-        out[REARM_W_KEY] = repr(start)
-    return out
-
-
-def reminder_due_at(at: float | None, snooze_until: float | None) -> float | None:
-    """When the next reminder goes out: its grid time, held back to the end of a snooze."""
-    return at if at is None or snooze_until is None else max(at, snooze_until)
-
-
-def reminder_after(critical: bool, entered: float, now: float) -> float | None:
-    """The first reminder time of a level's grid (anchored at `entered`) strictly after now."""
-    if not critical:
-        at = entered + WARNING_REMINDER
-        return at if at > now else None
-    if now - entered < CRITICAL_FAST_FOR:
-        base, step = entered, CRITICAL_FAST
-    else:
-        base, step = entered + CRITICAL_FAST_FOR, CRITICAL_SLOW
-    at = base + step * (max(now - base, 0.0) // step + 1)
-    while at <= now:  # float rounding guard
-        at += step
-    return at
-
-
-def read_loud(extra: dict[str, str]) -> tuple[Decimal | None, float | None, float | None]:
-    """(distance, time) of the last critical alert, and the held deepening's due time."""
-    d, at, due = (extra.get(k) for k in _LOUD_KEYS)
-    return (None if d is None else Decimal(d), None if at is None else float(at),
-            None if due is None else float(due))  # fmt: skip
-
-
-def calm_extra(extra: dict[str, str]) -> bool:
-    """True when extra holds no W' hold and no critical-alert memory (nothing running)."""
-    if not extra:  # the common case
-        return True
-    return REARM_W_KEY not in extra and not any(k in extra for k in _LOUD_KEYS)
-
-
-def with_loud(
-    extra: dict[str, str], distance: Decimal | None, at: float | None, due: float | None = None
-) -> dict[str, str]:
-    """A copy of extra with the last critical alert (None: none) and the held deepening."""
-    out = {k: v for k, v in extra.items() if k not in _LOUD_KEYS}
-    if distance is not None and at is not None:
-        out[LOUD_D_KEY], out[LOUD_AT_KEY] = str(distance), repr(at)
-    if due is not None:
-        out[DEEPEN_DUE_KEY] = repr(due)
-    return out
-
-
-def deepen_line(extra: dict[str, str]) -> Decimal | None:
-    """The distance at or below which a critical position deepens (None: no critical alert)."""
-    d = read_loud(extra)[0]
-    return d / 2 if d is not None and d > 0 else None
