@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot.domain.models import MarginAction, MarginMode
 from bot.domain.records import Approval, ClaimFailure
 from bot.handlers import keyboards, render
-from bot.handlers.alerts import callbacks as callbacks_alerts
+from bot.handlers.alerts import callbacks as alert_presses
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
 from bot.handlers.trading import cards
@@ -155,6 +155,6 @@ _ROUTES = {
     keyboards.POS_CLOSE: _close,
     keyboards.POS_REFRESH: _refresh,
     keyboards.ORDER_CANCEL: _cancel_order,
-    keyboards.SNOOZE: callbacks_alerts.snooze_press,
-    keyboards.ALERT_REFRESH: callbacks_alerts.refresh_press,
+    keyboards.SNOOZE: alert_presses.snooze_press,
+    keyboards.ALERT_REFRESH: alert_presses.refresh_press,
 }

@@ -18,41 +18,41 @@ from telegram.ext import (
 
 from bot.handlers import access, callbacks, errors
 from bot.handlers import parsing as p
-from bot.handlers.account import commands as commands_read
-from bot.handlers.alerts import commands as commands_alerts
+from bot.handlers.account import commands as account
+from bot.handlers.alerts import commands as alerts
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.menu import MENU
-from bot.handlers.notices import commands as commands_notify
-from bot.handlers.trading import commands as commands_trade
+from bot.handlers.notices import commands as notices
+from bot.handlers.trading import commands as trading
 
 Handler = Callable[[Ctx, Any], Awaitable[None]]
 _ADDRESSED = re.compile(r"/[A-Za-z0-9_]{1,32}@([A-Za-z0-9_]{1,64})(?:\s|$)")
 
 # Command type -> handler. Every parsed command has exactly one home.
 HANDLERS: dict[type, Handler] = {
-    p.Start: commands_read.start,
-    p.Help: commands_read.help_,
-    p.Positions: commands_read.positions,
-    p.PositionShow: commands_read.position,
-    p.Balance: commands_read.balance,
-    p.LeverageShow: commands_read.leverage_show,
-    p.LeverageSet: commands_trade.leverage_set,
-    p.ModeShow: commands_trade.mode_show,
-    p.ModeSet: commands_trade.mode_set,
-    p.BuySell: commands_trade.buy_sell,
-    p.Close: commands_trade.close,
-    p.Orders: commands_read.orders,
-    p.Cancel: commands_trade.cancel,
-    p.CancelAll: commands_trade.cancel_all,
-    p.MarginChange: commands_trade.margin,
-    p.Status: commands_read.status,
-    p.History: commands_read.history,
-    p.AlertShow: commands_alerts.alert_show,
-    p.AlertSet: commands_alerts.alert_set,
-    p.AlertToggle: commands_alerts.alert_toggle,
-    p.Snooze: commands_alerts.snooze,
-    p.Limits: commands_alerts.limits,
-    p.Notify: commands_notify.notify,
+    p.Start: account.start,
+    p.Help: account.help_,
+    p.Positions: account.positions,
+    p.PositionShow: account.position,
+    p.Balance: account.balance,
+    p.LeverageShow: account.leverage_show,
+    p.LeverageSet: trading.leverage_set,
+    p.ModeShow: trading.mode_show,
+    p.ModeSet: trading.mode_set,
+    p.BuySell: trading.buy_sell,
+    p.Close: trading.close,
+    p.Orders: account.orders,
+    p.Cancel: trading.cancel,
+    p.CancelAll: trading.cancel_all,
+    p.MarginChange: trading.margin,
+    p.Status: account.status,
+    p.History: account.history,
+    p.AlertShow: alerts.alert_show,
+    p.AlertSet: alerts.alert_set,
+    p.AlertToggle: alerts.alert_toggle,
+    p.Snooze: alerts.snooze,
+    p.Limits: alerts.limits,
+    p.Notify: notices.notify,
 }
 
 

@@ -1,7 +1,7 @@
 """Every reply as Telegram HTML (parse_mode=HTML), each interpolated value escaped. Pure.
 
 This module holds the welcome, help, status, history and error replies and re-exports the
-account replies (render_account) and trading replies (render_trading), so callers need one
+account replies (account/render.py) and trading replies (trading/render.py), so callers need one
 import: `from bot.handlers import render; render.positions(views)`.
 """
 

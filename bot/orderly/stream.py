@@ -2,7 +2,7 @@
 
 One OrderlyStream per URL. run() keeps a connection up until stop(): on every (re)connect it
 authenticates (private stream) and subscribes every topic again. Pushes become typed events
-(stream_parse) handed to on_message one at a time, in order; a slow handler delays reading.
+(pushes) handed to on_message one at a time, in order; a slow handler delays reading.
 Nothing received for ws_silence_timeout means the link is dead: it is dropped and redialled
 with jittered exponential backoff. last_message_at/is_connected let callers fall back to REST.
 """

@@ -2,7 +2,7 @@
 
 One message may carry several positions of one chat (a grouped batch); each gets a headline,
 its numbers and, when offered, the top-up line that the `Add N USDC` button stands for.
-Settings replies (/alert, /limits, /snooze) live in render_alert_settings.
+Settings replies (/alert, /limits, /snooze) live in settings_text.py.
 """
 
 from __future__ import annotations

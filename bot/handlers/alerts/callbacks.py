@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Message
 
 from bot.errors import UserInputError
-from bot.handlers.alerts import alert_text as render_alerts
+from bot.handlers.alerts import alert_text
 from bot.handlers.alerts.commands import alerts_of, settings_changed
 from bot.handlers.alerts.keyboards import AlertButtons, alert_keyboard, symbols_on
 from bot.handlers.context import Ctx
@@ -38,12 +38,12 @@ async def snooze_press(c: Ctx, press: CallbackData) -> None:
         await c.answer(exc.reason[:TOAST_LIMIT], show_alert=True)
         return
     assert result.until is not None
-    await c.answer(f"Snoozed until {render_alerts.utc_clock(result.until)}")
+    await c.answer(f"Snoozed until {alert_text.utc_clock(result.until)}")
     c.audit("snooze", {"symbol": result.symbol, "seconds": press.seconds}, "done", "button")
     await settings_changed(c)
     card = _card(c)
     if card is not None:
-        text = render_alerts.with_snooze(card.text_html, result.symbol, result.until)
+        text = alert_text.with_snooze(card.text_html, result.symbol, result.until)
         await c.services.notifier.edit(c.chat_id, card.message_id, text, card.reply_markup)
 
 
@@ -59,11 +59,11 @@ async def refresh_press(c: Ctx, press: CallbackData) -> None:
     try:
         offer = await service.offer(c.chat_id, c.user_id, press.symbol)
     except UserInputError:
-        text, keyboard = render_alerts.position_gone(press.symbol), None
+        text, keyboard = alert_text.position_gone(press.symbol), None
     else:
         now = c.services.clock.time()
         ttl = c.services.timings.margin_approval_ttl if offer.token else None
-        text = render_alerts.alert_message([render_alerts.live_card(offer, now)], ttl)
+        text = alert_text.alert_message([alert_text.live_card(offer, now)], ttl)
         keyboard = alert_keyboard([AlertButtons(press.symbol, offer.token, offer.amount)])
     # A grouped alert keeps its other positions: the refreshed one comes as a new message.
     if card is not None and symbols_on(card.reply_markup) <= {press.symbol}:
