@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.models import MarginMode, MarketInfo, OrderType, Side, Trade
+from bot.paper import algo_state
 from bot.paper.state import AccountState, OrderState, PosState, State
 
 VERSION = 1
@@ -108,6 +109,8 @@ def dump_state(state: State) -> dict[str, Any]:
         "next_liquidation_id": state.next_liquidation_id,
         "trades": {a: [_dump_trade(t) for t in ts] for a, ts in state.trades.items()},
         "next_trade_id": state.next_trade_id,
+        "algos": [algo_state.dump(a) for a in state.algos.values()],
+        "next_algo_id": state.next_algo_id,
     }
 
 
@@ -129,4 +132,6 @@ def load_state(data: dict[str, Any]) -> State:
         next_liquidation_id=data["next_liquidation_id"],
         trades={a: [_load_trade(t) for t in ts] for a, ts in data.get("trades", {}).items()},
         next_trade_id=data.get("next_trade_id", 1),  # snapshots from before the trade history
+        algos={a.algo_order_id: a for a in map(algo_state.load, data.get("algos", []))},
+        next_algo_id=data.get("next_algo_id", 1),  # snapshots from before algo orders
     )

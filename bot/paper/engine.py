@@ -35,8 +35,10 @@ from bot.domain.models import (
 )
 from bot.paper import codec, ledger, liquidation, trades
 from bot.paper import leverage as leverage_rules
+from bot.paper.algos import AlgoDesk
 from bot.paper.errors import EngineError
 from bot.paper.events import (
+    AlgoEvent,
     BalanceEvent,
     EngineEvent,
     ExecutionEvent,
@@ -44,14 +46,13 @@ from bot.paper.events import (
     LiquidationEvent,
     PositionEvent,
 )
-from bot.paper.orders import OrderDesk
 from bot.paper.state import MAKER_FEE, TAKER_FEE, ZERO, State, new_account
 from bot.paper.symbol_table import start_price_for
 from bot.timing import Clock
 
 __all__ = [
-    "BalanceEvent", "EngineError", "EngineEvent", "ExecutionEvent", "KeyRecord", "LeverageEvent",
-    "LiquidationEvent", "PaperEngine", "PositionEvent",
+    "AlgoEvent", "BalanceEvent", "EngineError", "EngineEvent", "ExecutionEvent", "KeyRecord",
+    "LeverageEvent", "LiquidationEvent", "PaperEngine", "PositionEvent",
 ]
 FUNDING_PERIOD_MS = 8 * 3600 * 1000
 
@@ -65,7 +66,7 @@ class KeyRecord:
     status: str = "ACTIVE"
 
 
-class PaperEngine(OrderDesk):
+class PaperEngine(AlgoDesk):
     """The whole exchange state for every paper account. Method names follow the REST calls."""
 
     def __init__(
@@ -117,8 +118,10 @@ class PaperEngine(OrderDesk):
         if price <= 0:
             raise EngineError(-1005, "mark price must be positive")
         self._s.marks[symbol] = price
+        self._trigger_algos(symbol)
         self._fill_resting(symbol, price, MAKER_FEE)
         self._liquidate(symbol)
+        self._drop_orphan_algos(symbol)
 
     def set_depth(self, symbol: str, qty: Decimal | None) -> None:
         """Resting liquidity: at most `qty` of the crossed resting orders fills per mark move
@@ -165,6 +168,7 @@ class PaperEngine(OrderDesk):
             if any(s == symbol for s, _ in acct.positions):
                 self._push_positions(acct)
         self._liquidate(symbol)
+        self._drop_orphan_algos(symbol)
 
     # -- leverage and default margin mode
     def get_leverage(self, account_id: str, symbol: str, mode: MarginMode) -> LeverageSetting:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.domain.algo import AlgoOrder
 from bot.domain.models import Holding, LeverageSetting, Liquidation, Order, Position
 
 
@@ -46,4 +47,22 @@ class LeverageEvent:
     setting: LeverageSetting
 
 
-EngineEvent = PositionEvent | ExecutionEvent | BalanceEvent | LiquidationEvent | LeverageEvent
+@dataclass(frozen=True, slots=True)
+class AlgoEvent:
+    """An algo order (a root or one leg) was placed, edited, fired, filled or cancelled."""
+
+    account_id: str
+    algo: AlgoOrder
+    root_status: str
+    trigger_status: str = ""  # SUCCESS once the leg fired and its order was placed
+    last_fill_qty: Decimal = Decimal(0)
+    last_fill_price: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    trade_id: int = 0
+    reason: str = ""
+    trigger_time: int = 0
+
+
+EngineEvent = (
+    PositionEvent | ExecutionEvent | BalanceEvent | LiquidationEvent | LeverageEvent | AlgoEvent
+)

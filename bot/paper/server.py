@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from bot.orderly.jsoncodec import dumps
+from bot.paper import algo_routes as al
 from bot.paper import order_routes as o
 from bot.paper import routes as r
 from bot.paper.auth import require_scope, verify_request
@@ -53,6 +54,14 @@ TABLE: list[tuple[str, str, r.Handler, bool, str | None]] = [
     ("DELETE", "/v1/orders", o.cancel_all, True, "trading"),
     ("GET", "/v1/order/{order_id}", o.get_order, True, None),
     ("GET", "/v1/client/order/{client_id}", o.get_client_order, True, None),
+    ("POST", "/v1/algo/order", al.create_algo_order, True, "trading"),
+    ("PUT", "/v1/algo/order", al.edit_algo_order, True, "trading"),
+    ("DELETE", "/v1/algo/order", al.cancel_algo_order, True, "trading"),
+    ("DELETE", "/v1/algo/client/order", al.cancel_algo_client_order, True, "trading"),
+    ("GET", "/v1/algo/orders", al.list_algo_orders, True, None),
+    ("DELETE", "/v1/algo/orders", al.cancel_all_algos, True, "trading"),
+    ("GET", "/v1/algo/order/{order_id}", al.get_algo_order, True, None),
+    ("GET", "/v1/algo/client/order/{client_id}", al.get_algo_client_order, True, None),
     ("POST", "/v1/position_margin", r.position_margin, True, "trading"),
     ("GET", "/v1/positions", r.positions, True, None),
     ("GET", "/v1/position/{symbol}", r.position_one, True, None),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.domain.models import MarginMode, MarketInfo, Order, OrderType, Side, Trade
+from bot.paper.algo_state import AlgoState
 
 ZERO = Decimal(0)
 OPEN_STATUSES = frozenset({"NEW", "PARTIAL_FILLED"})
@@ -125,6 +126,8 @@ class State:
     # Resting liquidity per symbol: at most this much of the crossed resting orders fills per
     # mark move (None = all of it). Lets the paper exchange produce partial fills.
     depth: dict[str, Decimal] = field(default_factory=dict)
+    algos: dict[int, AlgoState] = field(default_factory=dict)  # algo orders and their legs
+    next_algo_id: int = 1
 
     def open_orders(
         self, account_id: str | None = None, symbol: str | None = None

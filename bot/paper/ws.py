@@ -2,8 +2,9 @@
 
 Public `/ws/stream/{account_id}`: `markprices`, `{symbol}@markprice`.
 Private `/v2/ws/private/stream/{account_id}`: `auth` first, then `position`, `executionreport`,
-`balance`, `account`, `liquidationsaccount`. Each socket has an outbound queue drained by its
-own writer task, so publishing from a request or a tick never blocks on a slow client.
+`balance`, `account`, `liquidationsaccount`, `algoexecutionreport`. Each socket has an outbound
+queue drained by its own writer task, so publishing from a request or a tick never blocks on a
+slow client.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from bot.orderly.jsoncodec import dumps
-from bot.paper import shapes
+from bot.paper import algo_shapes, shapes
 from bot.paper.auth import verify_ws_auth
 from bot.paper.body import json_object
 from bot.paper.engine import (
+    AlgoEvent,
     BalanceEvent,
     EngineError,
     EngineEvent,
@@ -35,9 +37,9 @@ from bot.timing import Clock, Timings, now_ms
 log = logging.getLogger(__name__)
 
 PRIVATE_TOPICS = frozenset({"position", "executionreport", "balance", "account",
-                            "liquidationsaccount"})
+                            "liquidationsaccount", "algoexecutionreport"})
 # Accepted so generic Orderly clients can subscribe, but the paper exchange never pushes them.
-QUIET_TOPICS = frozenset({"algoexecutionreport", "settle", "wallet", "notifications"})
+QUIET_TOPICS = frozenset({"settle", "wallet", "notifications"})
 MAX_QUEUE = 1000  # a client this far behind is disconnected rather than buffered forever
 MAX_MISSED_PONGS = 10
 
@@ -261,6 +263,9 @@ class StreamHub:
                 self._push("account", shapes.ws_account(event.setting, info), account=account)
             elif isinstance(event, LiquidationEvent):
                 self._push("liquidationsaccount", shapes.ws_liquidation(event), account=account)
+            elif isinstance(event, AlgoEvent):  # Orderly sends the rows as a list
+                self._push("algoexecutionreport", [algo_shapes.ws_algo(event)], account=account,
+                           symbol=event.algo.symbol)
 
     async def drop_all(self, wait: float = 2.0) -> None:
         """Close every socket (clients see a server close and must reconnect)."""
