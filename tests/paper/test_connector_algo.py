@@ -65,7 +65,8 @@ class ConnectorShaped:
 
     # orderly_evm_connector/rest/_trade.py, same parameter order and defaults
     async def create_algo_order(self, algo_type: str, quantity: Any, side: str, symbol: str,
-                                type: str, trigger_price: Any, child_orders: list[Any] | None = None,
+                                type: str, trigger_price: Any,
+                                child_orders: list[Any] | None = None,
                                 client_order_id: str | None = None, order_tag: str | None = None,
                                 price: Any = None, reduce_only: bool | None = None,
                                 visible_quantity: Any = None,
@@ -97,7 +98,8 @@ class ConnectorShaped:
         return await self.sign_request("PUT", "/v1/algo/order", payload=payload)
 
     async def cancel_algo_order(self, order_id: Any, symbol: str) -> Any:
-        return await self.sign_request("DELETE", f"/v1/algo/order?order_id={order_id}&symbol={symbol}")
+        path = f"/v1/algo/order?order_id={order_id}&symbol={symbol}"
+        return await self.sign_request("DELETE", path)
 
     async def cancel_algo_all_pending_order(self, symbol: str | None = None,
                                             algo_type: str | None = None) -> Any:
