@@ -16,6 +16,7 @@ import httpx
 from bot.domain import models as m
 from bot.errors import ExchangeRejected, UserInputError
 from bot.orderly import jsoncodec, wire
+from bot.orderly.algo_client import AlgoOrdersApi
 from bot.orderly.pacing import Sleep, TtlCache
 from bot.orderly.signing import Signer
 from bot.orderly.transport import Params, RestSession, parse_many, parse_one, safe
@@ -26,7 +27,7 @@ NEEDS_PRICE = frozenset(m.OrderType) - {m.OrderType.MARKET, m.OrderType.ASK, m.O
 MAX_ORDER_PAGES = 20  # 20 x 500 rows; a guard against a server that never ends paging
 
 
-class OrderlyClient:
+class OrderlyClient(AlgoOrdersApi):
     """Orderly REST API over one long-lived connection pool; use `async with` or aclose()."""
 
     def __init__(

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.algo import AlgoExecution
 from bot.domain.models import (
     Holding,
     LeverageSetting,
@@ -23,6 +24,7 @@ from bot.domain.models import (
     Position,
     Side,
 )
+from bot.orderly.algo_wire import AlgoReportRow, report_rows
 
 ZERO = Decimal(0)
 _MISSING = object()
@@ -81,8 +83,16 @@ class LiquidationEvent:
     liquidations: tuple[Liquidation, ...]  # one per liquidated position (positionsByPerp)
 
 
+@dataclass(frozen=True, slots=True)
+class AlgoReportEvent:
+    """An `algoexecutionreport` push: algo orders (roots or legs) placed, fired, cancelled."""
+
+    reports: tuple[AlgoExecution, ...]
+
+
 StreamEvent = (
-    ConnectionEvent
+    AlgoReportEvent
+    | ConnectionEvent
     | MarkPricesEvent
     | PositionsEvent
     | ExecutionEvent
@@ -292,4 +302,12 @@ def parse_push(msg: dict[str, Any]) -> list[StreamEvent]:
         return [parse_account(_dict(data, "account"), ts)]
     if topic == "liquidationsaccount":
         return [LiquidationEvent(parse_liquidations(_list(data, "liquidationsaccount")))]
+    if topic == "algoexecutionreport":
+        return [AlgoReportEvent(parse_algo_reports(data))]
     return []
+
+
+def parse_algo_reports(data: Any) -> tuple[AlgoExecution, ...]:
+    """The rows of an `algoexecutionreport` push (a list; one object is accepted too)."""
+    return tuple(AlgoReportRow.model_validate(_dict(r, "algoexecutionreport")).to_domain()
+                 for r in report_rows(data))
