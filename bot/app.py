@@ -30,6 +30,7 @@ from bot.services.delivery.notifier import Notifier, Priority
 from bot.services.desk.refusals import RefusalGate
 from bot.services.desk.status import StatusService
 from bot.services.monitor.monitor import Monitor
+from bot.services.trading.algo_orders import AlgoOrderService
 from bot.services.trading.approvals import ApprovalService, Checkpoint
 from bot.services.trading.leverage import LeverageService
 from bot.services.trading.margin import MarginService
@@ -97,7 +98,9 @@ def build_services(
     leverage = LeverageService(client, markets)
     trading = TradingService(client, markets, leverage)
     margin = MarginService(client, markets)
-    approvals = ApprovalService(storage, trading, margin, clock, timings, checkpoint)
+    algos = AlgoOrderService(client, markets)
+    approvals = ApprovalService(storage, trading, margin, clock, timings, checkpoint,
+                                algos=algos)
     notifier = Notifier(
         bot, clock=clock, per_chat_interval=timings.notify_per_chat_interval,
         group_per_minute=timings.notify_group_per_minute,
@@ -109,7 +112,7 @@ def build_services(
     modes = ModeService(storage, markets, clock)
     return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
                     AuditLog(storage.db), ChatStore(storage.db), notifier, status, {}, modes,
-                    storage, refusals=RefusalGate(clock))
+                    storage, refusals=RefusalGate(clock), algos=algos)
 
 
 class BotRuntime:

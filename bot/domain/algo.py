@@ -208,3 +208,45 @@ def stop_fires(rising: bool, trigger: Decimal, mark: Decimal) -> bool:
     """A STOP fires when the mark reaches its trigger from the side the mark was on at
     placement: `rising` (the trigger was above the mark) fires at or above it, else at or below."""
     return mark >= trigger if rising else mark <= trigger
+
+
+@dataclass(frozen=True, slots=True)
+class LegQuote:
+    """One trigger as its card shows it: where it fires and what the position makes there."""
+
+    algo_type: AlgoType
+    trigger_price: Decimal
+    pnl: Decimal  # price PnL of the close at the trigger (before fees and funding)
+    beyond_liquidation: bool = False  # an SL the liquidation reaches first: it can never fire
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoQuote:
+    """Everything the card of a TP/SL or a stop order shows, in numbers.
+
+    `position_qty` is the position when the card was drawn (0 for a stop on a flat symbol);
+    `entry` its average open price; `liq` its estimated liquidation price.
+    """
+
+    request: AlgoRequest
+    mark: Decimal
+    position_qty: Decimal
+    entry: Decimal | None
+    liq: Decimal | None
+    legs: tuple[LegQuote, ...] = ()
+    notional: Decimal = ZERO  # a stop: quantity × (limit price or trigger)
+
+    @property
+    def never_fires(self) -> bool:
+        return any(leg.beyond_liquidation for leg in self.legs)
+
+
+def quote_legs(position_qty: Decimal, entry: Decimal, liq: Decimal | None,
+               legs: tuple[AlgoLeg, ...]) -> tuple[LegQuote, ...]:
+    """Each leg's PnL at its trigger, and whether a stop-loss sits beyond liquidation."""
+    return tuple(
+        LegQuote(leg.algo_type, leg.trigger_price, pnl_at(position_qty, entry, leg.trigger_price),
+                 leg.algo_type is AlgoType.STOP_LOSS
+                 and sl_beyond_liquidation(position_qty, leg.trigger_price, liq))
+        for leg in legs
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.domain.algo import LEG_TYPES, AlgoExecution, AlgoType
 from bot.domain.models import Liquidation, Order
 
 ZERO = Decimal(0)
@@ -52,12 +53,14 @@ class NoticeKind(StrEnum):
     CANCELLED = "cancelled"
     REJECTED = "rejected"
     LIQUIDATION = "liquidation"
+    TRIGGERED = "triggered"  # a take-profit, stop-loss or stop order fired
 
     @property
     def audible(self) -> bool:
-        """Fills and rejections ring; a cancel by the exchange or a liquidation trade (the
-        liquidation alert itself rings) arrives quietly."""
-        return self in (NoticeKind.FILLED, NoticeKind.PARTIAL, NoticeKind.REJECTED)
+        """Fills, rejections and triggers ring; a cancel by the exchange or a liquidation
+        trade (the liquidation alert itself rings) arrives quietly."""
+        return self in (NoticeKind.FILLED, NoticeKind.PARTIAL, NoticeKind.REJECTED,
+                        NoticeKind.TRIGGERED)
 
     @property
     def is_fill(self) -> bool:
@@ -77,6 +80,8 @@ class FillNotice:
     fee: Decimal = ZERO
     reason: str = ""
     liquidation: Liquidation | None = None
+    algo: AlgoExecution | None = None  # TRIGGERED: the leg or stop that fired
+    cancelled_sibling: AlgoType | None = None  # TRIGGERED: the other leg, cancelled by it
 
 
 def notices(order: Order, seen: Progress, told: Progress, *, user_cancelled: bool = False
@@ -105,3 +110,31 @@ def liquidation_notice(liq: Liquidation) -> FillNotice:
     """The trade a liquidation made: the exchange took the position over at transfer_price."""
     return FillNotice(NoticeKind.LIQUIDATION, liq.symbol, None, abs(liq.position_qty),
                       liq.transfer_price, liquidation=liq)  # fmt: skip
+
+
+FIRED_STATUSES = frozenset({"FILLED", "PARTIAL_FILLED", "REJECTED", "CANCELLED"})
+
+
+def algo_notices(reports: list[AlgoExecution], told: set[int]) -> list[FillNotice]:
+    """One TRIGGERED notice per TP/SL leg or stop order that fired in these reports and is not
+    in `told` (algo_order_ids already announced); each names the sibling leg the exchange
+    cancelled with it. Placing, editing or cancelling an algo order is not news (its card or
+    /cancel reply said it)."""
+    out: list[FillNotice] = []
+    for r in reports:
+        kind = r.algo_type
+        fired = r.is_triggered or r.trigger_status == "SUCCESS"
+        if kind not in {*LEG_TYPES, AlgoType.STOP} or not fired \
+                or r.algo_status not in FIRED_STATUSES or r.algo_order_id in told:
+            continue
+        if r.algo_status == "CANCELLED" and r.total_executed_quantity == 0 and not r.reason:
+            continue
+        sibling = next((AlgoType(s.algo_type) for s in reports
+                        if s.root_algo_order_id == r.root_algo_order_id
+                        and s.algo_order_id != r.algo_order_id and s.algo_type in LEG_TYPES
+                        and s.algo_status == "CANCELLED"), None)
+        told.add(r.algo_order_id)
+        out.append(FillNotice(NoticeKind.TRIGGERED, r.symbol, None, r.total_executed_quantity,
+                              r.executed_price or r.average_executed_price, r.total_fee,
+                              reason=r.reason, algo=r, cancelled_sibling=sibling))
+    return out

@@ -10,7 +10,7 @@ import logging
 
 from sqlite_utils import Database
 
-from bot.domain.fills import FillNotice
+from bot.domain.fills import FillNotice, NoticeKind
 from bot.domain.models import MarketInfo
 from bot.handlers.context import Services
 from bot.handlers.notices.render import notices_message
@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 def wanted(chat: ChatSettings, notice: FillNotice) -> bool:
     """True when the chat's /notify switches let this notice through."""
-    return chat.notify_fills if notice.kind.is_fill else chat.notify_orders
+    if notice.kind.is_fill or notice.kind is NoticeKind.TRIGGERED:  # a TP/SL firing is a fill
+        return chat.notify_fills
+    return chat.notify_orders
 
 
 def make_fill_sink(services: Services) -> NoticeSink:

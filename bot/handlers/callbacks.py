@@ -17,7 +17,7 @@ from bot.handlers import keyboards, render
 from bot.handlers.alerts import callbacks as alert_presses
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
-from bot.handlers.trading import cards
+from bot.handlers.trading import algo_commands, cards
 
 # Refusals that end the card for its owner: show the outcome in place and drop the buttons.
 # Not ALREADY_USED: the press that won edits the card with the result, and a double tap's
@@ -147,6 +147,12 @@ async def _cancel_order(c: Ctx, press: CallbackData) -> None:
     await c.reply(render.cancel_done(order, await c.market_of(order.symbol)))
 
 
+async def _cancel_algo(c: Ctx, press: CallbackData) -> None:
+    assert c.update.callback_query is not None and press.order_id is not None
+    await c.answer()
+    await algo_commands.cancel_algo_id(c, press.order_id)
+
+
 _ROUTES = {
     keyboards.APPROVE: _confirm,
     keyboards.DECLINE: _decline,
@@ -155,6 +161,7 @@ _ROUTES = {
     keyboards.POS_CLOSE: _close,
     keyboards.POS_REFRESH: _refresh,
     keyboards.ORDER_CANCEL: _cancel_order,
+    keyboards.ALGO_CANCEL: _cancel_algo,
     keyboards.SNOOZE: alert_presses.snooze_press,
     keyboards.ALERT_REFRESH: alert_presses.refresh_press,
 }

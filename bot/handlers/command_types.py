@@ -109,6 +109,32 @@ class Cancel:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelAlgo:
+    algo_order_id: int  # `/cancel algo ID`: a TP/SL or stop order, as /orders lists it
+
+
+@dataclass(frozen=True, slots=True)
+class TakeProfitStopLoss:
+    """/tp, /sl and /tpsl: triggers on the whole position (at least one of tp, sl)."""
+
+    symbol: str
+    tp: Decimal | None
+    sl: Decimal | None
+    mode: MarginMode | None = None  # None: the symbol's default mode
+
+
+@dataclass(frozen=True, slots=True)
+class StopOrder:
+    """/stop SYMBOL QTY TRIGGER [PRICE]: a market (or limit) order once the mark reaches TRIGGER."""
+
+    symbol: str
+    qty: Decimal
+    trigger: Decimal
+    price: Decimal | None = None
+    mode: MarginMode | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CancelAll:
     symbol: str | None = None
 
@@ -165,5 +191,6 @@ class History:
 Command = (
     Start | Help | Positions | PositionShow | Balance | LeverageShow | LeverageSet | ModeShow
     | ModeSet | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow
+    | CancelAlgo | TakeProfitStopLoss | StopOrder
     | AlertSet | AlertToggle | Snooze | Limits | Notify | Status | History
 )

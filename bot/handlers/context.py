@@ -17,6 +17,7 @@ from bot.services.delivery.notifier import Delivery, Notifier, Priority
 from bot.services.desk.books import AuditTrail, ChatBook, StorageLane
 from bot.services.desk.refusals import RefusalGate
 from bot.services.desk.status import StatusService
+from bot.services.trading.algo_orders import AlgoOrderService
 from bot.services.trading.approvals import ApprovalService
 from bot.services.trading.leverage import LeverageService
 from bot.services.trading.margin import MarginService
@@ -49,6 +50,7 @@ class Services:
     modes: ModeService  # the chat's default margin mode per symbol
     storage: StorageLane
     refusals: RefusalGate = field(default_factory=lambda: RefusalGate(SystemClock()))
+    algos: AlgoOrderService | None = None  # TP/SL and stop orders (the algo order API)
 
 
 async def answer_quietly(

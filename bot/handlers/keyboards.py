@@ -4,7 +4,7 @@ callback_data forms (one home for both building and parsing them):
 
     a:<token>            Confirm an approval        x:<token>          Cancel an approval
     pa|pr|pc|pf:<SYMBOL>:<I|C>                       position Add margin / Reduce / Close / Refresh
-    oc:<order_id>        Cancel that open order
+    oc:<order_id>        Cancel that open order     ac:<algo_order_id> Cancel that TP/SL or stop
     sz:<SYMBOL>:<secs>   Snooze an alert            ar:<SYMBOL>        Refresh an alert
 """
 
@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.algo import AlgoOrder
 from bot.domain.models import MarginMode, Order
 from bot.handlers import fmt
 
@@ -26,6 +27,7 @@ MAX_SNOOZE_SECONDS = 24 * 3600
 APPROVE, DECLINE = "a", "x"
 POS_ADD, POS_REDUCE, POS_CLOSE, POS_REFRESH = "pa", "pr", "pc", "pf"
 ORDER_CANCEL, SNOOZE, ALERT_REFRESH = "oc", "sz", "ar"
+ALGO_CANCEL = "ac"
 POSITION_KINDS = (POS_ADD, POS_REDUCE, POS_CLOSE, POS_REFRESH)
 
 _TOKEN = r"[A-Za-z0-9_-]{8,48}"  # secrets.token_urlsafe alphabet
@@ -37,11 +39,12 @@ _FORMS: dict[str, re.Pattern[str]] = {
         k: re.compile(rf"{k}:(?P<symbol>{_SYMBOL}):(?P<mode>[IC])") for k in POSITION_KINDS
     },
     ORDER_CANCEL: re.compile(r"oc:(?P<order_id>[1-9][0-9]{0,19})"),
+    ALGO_CANCEL: re.compile(r"ac:(?P<order_id>[1-9][0-9]{0,19})"),
     SNOOZE: re.compile(rf"sz:(?P<symbol>{_SYMBOL}):(?P<seconds>[1-9][0-9]{{0,5}})"),
     ALERT_REFRESH: re.compile(rf"ar:(?P<symbol>{_SYMBOL})"),
 }
 # For PTB's CallbackQueryHandler(pattern=...): the prefix of every form this module builds.
-CALLBACK_PATTERN = r"^(?:a|x|pa|pr|pc|pf|oc|sz|ar):"
+CALLBACK_PATTERN = r"^(?:a|x|pa|pr|pc|pf|oc|ac|sz|ar):"
 _MODE_LETTER = {MarginMode.ISOLATED: "I", MarginMode.CROSS: "C"}
 _LETTER_MODE = {v: k for k, v in _MODE_LETTER.items()}
 
@@ -64,8 +67,8 @@ class CallbackData:
             text = f"{self.kind}:{self.token}"
         elif self.kind in POSITION_KINDS and self.mode is not None:
             text = f"{self.kind}:{self.symbol}:{_MODE_LETTER[self.mode]}"
-        elif self.kind == ORDER_CANCEL:
-            text = f"oc:{self.order_id}"
+        elif self.kind in (ORDER_CANCEL, ALGO_CANCEL):
+            text = f"{self.kind}:{self.order_id}"
         elif self.kind == SNOOZE:
             text = f"sz:{self.symbol}:{self.seconds}"
         elif self.kind == ALERT_REFRESH:
@@ -125,11 +128,17 @@ def position_actions(symbol: str, mode: MarginMode) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def order_cancel_buttons(orders: Sequence[Order], per_row: int = 2) -> InlineKeyboardMarkup:
-    """One `Cancel #id` button per open order, two to a row."""
+def order_cancel_buttons(orders: Sequence[Order], per_row: int = 2,
+                         algos: Sequence[AlgoOrder] = ()) -> InlineKeyboardMarkup:
+    """One `Cancel #id` button per open order and one `Cancel algo id` per TP/SL or stop
+    order, two to a row."""
     buttons = [
         _button(f"Cancel #{o.order_id}", CallbackData(ORDER_CANCEL, order_id=o.order_id))
         for o in orders
+    ] + [
+        _button(f"Cancel algo {a.algo_order_id}",
+                CallbackData(ALGO_CANCEL, order_id=a.algo_order_id))
+        for a in algos
     ]
     return InlineKeyboardMarkup([buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
 

@@ -24,6 +24,7 @@ from bot.handlers.command_types import (
     Balance,
     BuySell,
     Cancel,
+    CancelAlgo,
     CancelAll,
     Close,
     Command,
@@ -43,13 +44,16 @@ from bot.handlers.command_types import (
     Snooze,
     Start,
     Status,
+    StopOrder,
+    TakeProfitStopLoss,
 )
 
 __all__ = [
     "OFF", "USAGE", "AlertSet", "AlertShow", "AlertToggle", "Balance", "BuySell", "Cancel",
-    "CancelAll", "Close", "Command", "Help", "History", "LeverageSet", "LeverageShow", "Limits",
+    "CancelAlgo", "CancelAll", "Close", "Command", "Help", "History", "LeverageSet",
+    "LeverageShow", "Limits",
     "MarginChange", "ModeSet", "ModeShow", "Notify", "Off", "Orders", "PositionShow", "Positions",
-    "Snooze", "Start", "Status", "command_name", "parse_command",
+    "Snooze", "Start", "Status", "StopOrder", "TakeProfitStopLoss", "command_name", "parse_command",
 ]
 
 MAX_TEXT = 1000
@@ -70,7 +74,13 @@ USAGE: dict[str, str] = {
     "sell": "/sell SYMBOL QTY [PRICE] [cross|isolated] — e.g. /sell ETH 0.1",
     "close": "/close SYMBOL [PERCENT] [cross|isolated] — e.g. /close ETH 50%",
     "orders": "/orders [SYMBOL] — e.g. /orders ETH",
-    "cancel": "/cancel ORDER_ID | /cancel all [SYMBOL] — e.g. /cancel 12345",
+    "cancel": "/cancel ORDER_ID | /cancel algo ID | /cancel all [SYMBOL] — e.g. /cancel 12345",
+    "tp": "/tp SYMBOL PRICE [cross|isolated] — take-profit on the position, e.g. /tp ETH 2700",
+    "sl": "/sl SYMBOL PRICE [cross|isolated] — stop-loss on the position, e.g. /sl ETH 2300",
+    "tpsl": "/tpsl SYMBOL TP SL [cross|isolated] — both, one cancels the other, "
+            "e.g. /tpsl ETH 2700 2300",
+    "stop": "/stop SYMBOL QTY TRIGGER [PRICE] [cross|isolated] — buys above the mark, sells "
+            "below, e.g. /stop ETH 0.5 2600",
     "margin": "/margin add|reduce SYMBOL AMOUNT — e.g. /margin add ETH 100",
     "alert": "/alert [default|SYMBOL WARN% [CRITICAL%] | SYMBOL on|off] — e.g. /alert ETH 5 2.5",
     "limits": "/limits [PER_ACTION_USDC|off] [PER_DAY_USDC|off] — e.g. /limits 200 1000",
@@ -175,14 +185,39 @@ def _orders(args: list[str]) -> Orders:
     return Orders(_symbol(args[0]) if args else None)
 
 
-def _cancel(args: list[str]) -> Cancel | CancelAll:
+def _cancel(args: list[str]) -> Cancel | CancelAll | CancelAlgo:
     _count(args, 1, 2)
     if _kw(args[0]) == "all":
         return CancelAll(_symbol(args[1]) if len(args) == 2 else None)
+    if _kw(args[0]) == "algo":
+        _count(args, 2, 2)
+        if not (args[1].isascii() and args[1].isdigit()) or len(args[1]) > 20:
+            raise UserInputError("the algo order id is a number, as shown by /orders")
+        return CancelAlgo(int(args[1]))
     _count(args, 1, 1)
     if not (args[0].isascii() and args[0].isdigit()) or len(args[0]) > 20:
         raise UserInputError("the order id is a number, as shown by /orders")
     return Cancel(int(args[0]))
+
+
+def _trigger(kind: str):  # type: ignore[no-untyped-def]
+    def parse(args: list[str]) -> TakeProfitStopLoss:
+        rest, mode = _take_mode(args)
+        _count(rest, 3 if kind == "tpsl" else 2, 3 if kind == "tpsl" else 2)
+        prices = [parse_decimal(t, "trigger price") for t in rest[1:]]
+        tp = prices[0] if kind in ("tp", "tpsl") else None
+        sl = prices[-1] if kind in ("sl", "tpsl") else None
+        return TakeProfitStopLoss(_symbol(rest[0]), tp, sl, mode)
+
+    return parse
+
+
+def _stop(args: list[str]) -> StopOrder:
+    rest, mode = _take_mode(args)
+    _count(rest, 3, 4)
+    price = parse_decimal(rest[3], "limit price") if len(rest) == 4 else None
+    return StopOrder(_symbol(rest[0]), parse_decimal(rest[1], "quantity"),
+                     parse_decimal(rest[2], "trigger price"), price, mode)
 
 
 def _margin(args: list[str]) -> MarginChange:
@@ -262,6 +297,10 @@ _PARSERS = {
     "close": _close,
     "orders": _orders,
     "cancel": _cancel,
+    "tp": _trigger("tp"),
+    "sl": _trigger("sl"),
+    "tpsl": _trigger("tpsl"),
+    "stop": _stop,
     "margin": _margin,
     "alert": _alert,
     "limits": _limits,

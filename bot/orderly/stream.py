@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from bot.orderly.jsoncodec import dumps, loads
 from bot.orderly.pushes import (
     AccountEvent,
+    AlgoReportEvent,
     BalanceEvent,
     ConnectionEvent,
     ConnectionState,
@@ -38,6 +39,7 @@ from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings, now_ms
 
 __all__ = [
     "AccountEvent",
+    "AlgoReportEvent",
     "AuthRejected",
     "BalanceEvent",
     "ConnectionEvent",

@@ -17,7 +17,7 @@ on_module_loop = pytest.mark.asyncio(loop_scope="module")  # where the shared ex
 README = Path(__file__).resolve().parents[2] / "README.md"
 # Argument shapes tried on every menu command to learn which command types it reaches.
 ARGUMENTS = ("", " eth", " eth 1", " eth 1 2500", " eth cross", " all", " all 5", " add eth 1",
-             " eth on", " eth 1h", " 100", " buy", " 1")  # fmt: skip
+             " eth on", " eth 1h", " 100", " buy", " 1", " algo 1")  # fmt: skip
 
 
 def readme_commands_section() -> str:

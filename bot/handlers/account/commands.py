@@ -20,6 +20,7 @@ from bot.handlers.parsing import (
     Start,
     Status,
 )
+from bot.handlers.trading import algo_render
 from bot.services.desk.books import recent_entries
 
 HISTORY_PATIENCE = 0.5  # seconds /history waits for audit lines still being written
@@ -71,9 +72,13 @@ async def leverage_show(c: Ctx, cmd: LeverageShow) -> None:
 
 async def orders(c: Ctx, cmd: Orders) -> None:
     found = await c.services.trading.orders(cmd.symbol)
+    algos = await c.services.algos.open_orders(cmd.symbol) if c.services.algos else []
     markets = await c.services.markets.all()
-    keyboard = keyboards.order_cancel_buttons(found) if found else None
-    await c.reply(render.orders(found, markets), keyboard)
+    keyboard = keyboards.order_cancel_buttons(found, algos=algos) if found or algos else None
+    text = render.orders(found, markets)
+    if algos:
+        text += "\n\n" + algo_render.algo_orders(algos, markets)
+    await c.reply(text, keyboard)
 
 
 async def status(c: Ctx, cmd: Status) -> None:

@@ -11,6 +11,7 @@ from bot.domain.records import ChatSettings
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
+from bot.handlers.trading import algo_render
 
 PosKey = tuple[str, MarginMode]
 _HEADS = {
@@ -19,6 +20,7 @@ _HEADS = {
     NoticeKind.CANCELLED: "✖️ <b>CANCELLED</b> on the exchange",
     NoticeKind.REJECTED: "❌ <b>REJECTED</b> by the exchange",
     NoticeKind.LIQUIDATION: "❌ <b>LIQUIDATION TRADE</b>",
+    NoticeKind.TRIGGERED: "🎯 <b>TRIGGERED</b>",
 }
 
 
@@ -36,6 +38,9 @@ def notices_message(
 def _block(n: FillNotice, positions: Mapping[PosKey, Position] | None,
            market: MarketInfo | None) -> str:  # fmt: skip
     base = esc(base_of(n.symbol))
+    if n.kind is NoticeKind.TRIGGERED and n.algo is not None:
+        sibling = algo_render.LEG.get(n.cancelled_sibling) if n.cancelled_sibling else None
+        return algo_render.fired_block(n.algo, market, sibling)
     if n.kind is NoticeKind.LIQUIDATION:
         liq = n.liquidation
         assert liq is not None

@@ -17,6 +17,7 @@ from bot.domain.symbols import base_of
 from bot.domain.views import MarginResult, OrderResult
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
+from bot.handlers.trading import algo_render
 from bot.services.trading.approvals import PressOutcome
 
 TOAST_LIMIT = 200
@@ -113,6 +114,9 @@ def result_line(outcome: PressOutcome, market: MarketInfo | None = None) -> str:
         return _order_line(outcome.order, market)
     if outcome.margin is not None:
         return _margin_line(outcome.margin, outcome.approval, market)
+    if outcome.algo is not None:
+        a = outcome.algo
+        return algo_render.placed_line(a.algo, a.algo_order_id, a.client_order_id, market)
     return "Done."
 
 

@@ -33,10 +33,12 @@ from typing import Protocol
 from sqlite_utils import Database
 
 from bot.domain import fills
+from bot.domain.algo import AlgoExecution
 from bot.domain.fills import FillNotice
 from bot.domain.models import MarginMode, Order, Position, PositionsSnapshot
 from bot.errors import ExchangeRejected
 from bot.orderly.stream import (
+    AlgoReportEvent,
     ConnectionEvent,
     ConnectionState,
     ExecutionEvent,
@@ -93,6 +95,8 @@ class FillWatcher:
         self._last_poll: float | None = None
         self._due: float | None = None  # when the held notices go out (monotonic)
         self._liquidations: list[FillNotice] = []
+        self._algo_reports: list[AlgoExecution] = []  # algoexecutionreport rows since a flush
+        self._algo_told: set[int] = set()  # legs and stops whose firing was announced
         self._flushing = asyncio.Lock()
         self._wake = asyncio.Event()
 
@@ -111,6 +115,9 @@ class FillWatcher:
         """Take one push of the private stream (executions, liquidations, connection)."""
         if isinstance(event, ExecutionEvent):
             self._take(event.order)
+        elif isinstance(event, AlgoReportEvent):  # a TP/SL leg or stop fired: told with its fill
+            self._algo_reports.extend(event.reports)
+            self._schedule()
         elif isinstance(event, LiquidationEvent):
             for liq in event.liquidations:
                 if self._store.tell_liquidation(liq, self._clock.time()):
@@ -164,7 +171,8 @@ class FillWatcher:
         """Send what is news now as one batch, and count it as told."""
         async with self._flushing:
             self._due = None
-            notices: list[FillNotice] = []
+            notices: list[FillNotice] = fills.algo_notices(self._algo_reports, self._algo_told)
+            self._algo_reports = []
             held = False
             for item in self._store.pending():
                 cid = item.order.client_order_id
@@ -180,7 +188,8 @@ class FillWatcher:
                 self._schedule()
             if not notices:
                 return
-            positions = await self._positions() if any(n.kind.is_fill for n in notices) else None
+            moved = any(n.kind.is_fill or n.kind is fills.NoticeKind.TRIGGERED for n in notices)
+            positions = await self._positions() if moved else None
             try:
                 await self._sink(NoticeBatch(notices, positions))
             except Exception:  # the sink's failure must not end the watching

@@ -57,7 +57,7 @@ from storage.worker import Storage
 log = logging.getLogger(__name__)
 ISOLATED = MarginMode.ISOLATED
 MARK_TOPICS = ("markprices",)
-PRIVATE_TOPICS = ("position", "liquidationsaccount", "executionreport")
+PRIVATE_TOPICS = ("position", "liquidationsaccount", "executionreport", "algoexecutionreport")
 WatchView = tuple[Position, Decimal | None, PolicyState, Thresholds]
 SLICE = 0.001  # seconds of evaluation between two yields to the event loop
 YIELD_EVERY = 200  # watches bound between two yields while a new position is bound

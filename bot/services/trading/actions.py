@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.algo import AlgoLeg, AlgoOrderType, AlgoRequest, AlgoType
 from bot.domain.models import MarginAction, MarginMode, OrderRequest, OrderType, Side
 from bot.services.trading.margin import MarginExpectation
 
 ORDER = "order"
 MARGIN = "margin"
+ALGO = "algo"  # a TP/SL or stop order on the algo order API
 TOPUP = "topup"  # a one-tap top-up from an alert: a margin ADD that counts toward /limits
 
 
@@ -72,3 +74,38 @@ class MarginChange:
         )
         return cls(expect, MarginAction(data["action"]), Decimal(data["amount"]),
                    data.get("source", "command"))
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoAction:
+    """A TP/SL or stop order an approval stands for; expect_qty: the position on its card."""
+
+    request: AlgoRequest
+    expect_qty: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.request
+        return {
+            "kind": ALGO, "symbol": r.symbol, "algo_type": r.algo_type.value,
+            "side": r.side.value, "margin_mode": r.margin_mode.value,
+            "quantity": _dec(r.quantity), "trigger_price": _dec(r.trigger_price),
+            "order_type": r.order_type.value, "price": _dec(r.price),
+            "reduce_only": r.reduce_only, "expect_qty": str(self.expect_qty),
+            "legs": [{"algo_type": leg.algo_type.value, "trigger_price": str(leg.trigger_price)}
+                     for leg in r.legs],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AlgoAction:
+        def num(key: str) -> Decimal | None:
+            return Decimal(data[key]) if data.get(key) is not None else None
+
+        request = AlgoRequest(
+            symbol=data["symbol"], algo_type=AlgoType(data["algo_type"]), side=Side(data["side"]),
+            margin_mode=MarginMode(data["margin_mode"]), quantity=num("quantity"),
+            trigger_price=num("trigger_price"), order_type=AlgoOrderType(data["order_type"]),
+            price=num("price"), reduce_only=bool(data.get("reduce_only")),
+            legs=tuple(AlgoLeg(AlgoType(leg["algo_type"]), Decimal(leg["trigger_price"]))
+                       for leg in data.get("legs", [])),
+        )
+        return cls(request, Decimal(data["expect_qty"]))

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.algo import AlgoQuote
 from bot.domain.views import MarginQuote, MarginResult, OrderQuote, OrderResult
 from bot.errors import (
     ExchangeError,
@@ -22,7 +23,16 @@ from bot.errors import (
     UserInputError,
 )
 from bot.services.delivery.notifier import Delivery
-from bot.services.trading.actions import MARGIN, ORDER, MarginChange, OrderAction, client_order_id
+from bot.services.trading.actions import (
+    ALGO,
+    MARGIN,
+    ORDER,
+    AlgoAction,
+    MarginChange,
+    OrderAction,
+    client_order_id,
+)
+from bot.services.trading.algo_orders import AlgoOrderService, AlgoPlaced
 from bot.services.trading.margin import NOT_SENT, MarginExpectation, MarginService, cents_down
 from bot.services.trading.orders import TradingService
 from bot.services.trading.reporting import Reports
@@ -53,10 +63,12 @@ class PressOutcome:
     unknown: str | None = None  # sent, no answer yet; settled later, never resent
     order: OrderResult | None = None
     margin: MarginResult | None = None
+    algo: AlgoPlaced | None = None  # a TP/SL or stop order placed
 
     @property
     def executed(self) -> bool:
-        return self.order is not None or (self.margin is not None and self.margin.applied)
+        return (self.order is not None or self.algo is not None
+                or (self.margin is not None and self.margin.applied))
 
 
 class ApprovalService:
@@ -68,6 +80,7 @@ class ApprovalService:
         clock: Clock,
         timings: Timings,
         checkpoint: Checkpoint | None = None,
+        algos: AlgoOrderService | None = None,
     ) -> None:
         # Every row access runs on the storage's writer thread, in order (storage.worker).
         self._db = storage
@@ -75,11 +88,13 @@ class ApprovalService:
         self._audit = audit = AuditLog(storage.db)
         self._trading = trading
         self._margin = margin
+        self._algos = algos
         self._clock = clock
         self._timings = timings
         self._prechecks: dict[str, PressCheck] = {}
         self._checkpoint = checkpoint or _no_checkpoint
-        self._settler = Settler(storage, store, audit, trading, margin, clock, timings)
+        self._settler = Settler(storage, store, audit, trading, margin, clock, timings,
+                                algos=algos)
         self._reports = Reports(storage, store, clock)
 
     def add_precheck(self, kind: str, check: PressCheck) -> None:
@@ -92,6 +107,14 @@ class ApprovalService:
         action = OrderAction(quote.request, before)
         return await self._db.write(
             self._store.create, ORDER, chat_id, user_id, action.to_json(), self._clock.time(),
+            self._timings.order_approval_ttl,
+        )
+
+    async def for_algo(self, chat_id: int, user_id: int, quote: AlgoQuote) -> Approval:
+        """A card for a TP/SL or stop order (it lives as long as an order card)."""
+        action = AlgoAction(quote.request, quote.position_qty)
+        return await self._db.write(
+            self._store.create, ALGO, chat_id, user_id, action.to_json(), self._clock.time(),
             self._timings.order_approval_ttl,
         )
 
@@ -132,6 +155,8 @@ class ApprovalService:
         try:
             if approval.kind == ORDER:
                 outcome = await self._press_order(approval)
+            elif approval.kind == ALGO:
+                outcome = await self._press_algo(approval)
             else:
                 outcome = await self._press_margin(approval)
         except UserInputError as exc:
@@ -179,6 +204,20 @@ class ApprovalService:
         order_id = result.order.order_id if result.order else None
         done = await self._finish(approval, "done", order_id=order_id)
         return PressOutcome(done.approval, order=result)
+
+    async def _press_algo(self, approval: Approval) -> PressOutcome:
+        if self._algos is None:
+            raise UserInputError("TP/SL and stop orders are not available here; nothing was sent")
+        action = AlgoAction.from_json(approval.action)
+        await self._algos.recheck(action.request, action.expect_qty)
+        cid = client_order_id(approval.token)
+        await self._checkpoint("claimed")
+        stamp = await self._record_intent(approval, {"client_order_id": cid})
+        await self._checkpoint("intent_recorded")
+        result = await self._algos.place(action.request, cid, timestamp_ms=stamp)
+        await self._checkpoint("answered")
+        done = await self._finish(approval, "done", algo_order_id=result.algo_order_id)
+        return PressOutcome(done.approval, algo=result)
 
     async def _recheck_close(self, action: OrderAction) -> None:
         r = action.request
@@ -266,6 +305,8 @@ def _result_facts(outcome: PressOutcome) -> dict[str, Any]:
                  "filled_qty": str(order.executed_quantity)}
         if order.average_executed_price is not None:
             facts["avg_price"] = str(order.average_executed_price)
+    if outcome.algo is not None and outcome.algo.algo_order_id is not None:
+        facts = {"algo_order_id": outcome.algo.algo_order_id}
     after = outcome.margin.position_after if outcome.margin else None
     if after is not None and after.margin is not None:
         facts["margin_after"] = str(after.margin)

@@ -19,7 +19,15 @@ from decimal import Decimal
 from bot.domain.models import MarginAction, Order
 from bot.domain.symbols import base_of
 from bot.errors import ExchangeError
-from bot.services.trading.actions import ORDER, MarginChange, OrderAction, client_order_id
+from bot.services.trading.actions import (
+    ALGO,
+    ORDER,
+    AlgoAction,
+    MarginChange,
+    OrderAction,
+    client_order_id,
+)
+from bot.services.trading.algo_orders import AlgoOrderService, describe_request
 from bot.services.trading.margin import CENT, MarginMoved, MarginService
 from bot.services.trading.orders import TradingService
 from bot.timing import Clock, Timings
@@ -53,6 +61,8 @@ def lands_by(approval: Approval, timings: Timings) -> float:
 
 def describe(approval: Approval) -> str:
     """`the order BUY 0.5 ETH at 2450 (isolated)` / `the margin add of 100 USDC to ETH isolated`."""
+    if approval.kind == ALGO:
+        return describe_request(AlgoAction.from_json(approval.action).request)
     if approval.kind == ORDER:
         r = OrderAction.from_json(approval.action).request
         at = f" at {r.price}" if r.price is not None else ""
@@ -72,10 +82,12 @@ class Settler:
     def __init__(
         self, storage: Storage, store: ApprovalStore, audit: AuditLog, trading: TradingService,
         margin: MarginService, clock: Clock, timings: Timings,
+        algos: AlgoOrderService | None = None,
     ) -> None:  # fmt: skip
         # store and audit are on storage.db: used on its writer thread (storage.write)
         self._db, self._store, self._audit = storage, store, audit
         self._trading, self._margin = trading, margin
+        self._algos = algos
         self._clock, self._timings = clock, timings
 
     async def settle(self, *, at_startup: bool) -> list[tuple[Approval, str]]:
@@ -142,6 +154,14 @@ class Settler:
             order = await self._trading.lookup_client_order(client_order_id(approval.token))
             if order is not None:
                 return "done", f"{what} was placed ({_order_state(order)})"
+            if not gone:
+                return UNKNOWN, ""
+            return "failed", f"{what} never reached the exchange; nothing was placed"
+        if approval.kind == ALGO and self._algos is not None:
+            algo = await self._algos.lookup_client_order(client_order_id(approval.token))
+            if algo is not None:
+                return "done", f"{what} was placed (algo order {algo.algo_order_id}, " \
+                               f"{algo.status.lower()})"
             if not gone:
                 return UNKNOWN, ""
             return "failed", f"{what} never reached the exchange; nothing was placed"
