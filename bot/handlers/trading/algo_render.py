@@ -45,11 +45,12 @@ def tpsl_card(quote: AlgoQuote, market: MarketInfo,
     ]
     for leg in quote.legs:
         sign = "≥" if _at_or_above(leg.algo_type, quote) else "≤"
-        rows.append((LEG[leg.algo_type], f"mark {sign} {fmt.price(leg.trigger_price, market)}"))
-        rows.append((f"PnL at {'TP' if leg.algo_type is AlgoType.TAKE_PROFIT else 'SL'}",
-                     f"{fmt.pnl(leg.pnl)} USDC"))
-    rows.append(("closes", f"{fmt.qty(r.quantity, market)} {market.base} at market, reduce-only"))
-    parts = [title, fmt.table(rows, "lr")]
+        short = "TP" if leg.algo_type is AlgoType.TAKE_PROFIT else "SL"
+        rows.append((short, f"mark {sign} {fmt.price(leg.trigger_price, market)}"))
+        rows.append((f"PnL at {short}", f"{fmt.pnl(leg.pnl)} USDC"))
+    parts = [title, fmt.table(rows, "lr"),
+             f"Closes {esc(fmt.qty(r.quantity, market))} {esc(market.base)} at market, "
+             "reduce-only."]
     if quote.never_fires:
         parts.append(NEVER_FIRES.format(liq=esc(fmt.price(quote.liq, market))))
     notes = ["PnL before fees and funding.", "Triggers on the mark price."]

@@ -55,8 +55,9 @@ class AlgoOrderService:
         position = await self._client.get_position(market.symbol, mode)
         if position is None or position.position_qty == 0:
             name = mode.value.lower()
-            raise UserInputError(f"no open {name} {market.base} position to protect "
-                                 f"({name} is the mode used; say the other one to use it)")
+            other = "cross" if mode is MarginMode.ISOLATED else "isolated"
+            raise UserInputError(f"no open {name} {market.base} position to protect; for a "
+                                 f"{other} one, add {other} to the command")
         mark = (await self._markets.ticker(market.symbol)).mark_price
         legs: list[AlgoLeg] = []
         for kind, trigger in ((AlgoType.TAKE_PROFIT, tp), (AlgoType.STOP_LOSS, sl)):
