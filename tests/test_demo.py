@@ -50,3 +50,29 @@ async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Pa
 
 def _files(folder: Path) -> list[Path]:
     return list(folder.iterdir())
+
+
+TPSL_SCRIPT = """/start
+/buy eth 1 isolated
+1
+/tpsl eth 2600 2400
+3
+/orders
+!price eth 2610
+/stop eth 0.5 2700
+6
+/orders
+"""
+
+
+@pytest.mark.timeout(120)
+async def test_piped_demo_places_a_tpsl_the_mark_fires_and_a_stop(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, bot_db_path=tmp_path / "ignored.db")  # type: ignore[call-arg]
+    out = io.StringIO()
+    assert await run_demo(settings, stdin=io.StringIO(TPSL_SCRIPT), out=out) == 0
+    text = out.getvalue()
+    assert "Confirm take-profit / stop-loss on ETH long 1" in text, text
+    assert "TP/SL placed: algo order 1" in text, text
+    assert "Cancel algo 1" in text  # /orders lists it with its button
+    assert "TAKE-PROFIT fired — ETH: sold 1" in text and "stop-loss was cancelled" in text, text
+    assert "Confirm stop BUY 0.5 ETH" in text and "stop placed: algo order 4" in text, text

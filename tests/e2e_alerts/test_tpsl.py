@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.botapi import BotMessage
 from bot.domain.algo import AlgoType
+from bot.services.trading.actions import client_order_id
 from tests.e2e_alerts.harness import ALICE, ETH, FEED, AlertDesk
 
 D = Decimal
@@ -154,3 +155,19 @@ async def test_bad_triggers_are_refused_and_nothing_is_sent(tmp_path: Path) -> N
         usage = await desk.say("/tpsl eth 2600")
         assert "/tpsl SYMBOL TP SL" in usage.text, usage.text
         assert desk.exchange.count(*ALGO) == 0
+
+
+async def test_a_lost_answer_is_found_by_client_order_id_not_resent(tmp_path: Path) -> None:
+    async with AlertDesk.open(tmp_path, timings=FEED) as desk:
+        await desk.begin()
+        await desk.open_position("/buy eth 1 isolated")
+        card = await desk.say("/tpsl eth 2600 2400")
+        desk.exchange.lose_answer[ALGO] = 1  # the exchange takes it; its answer is lost
+        done = await desk.press(card, "Confirm")
+        assert done.message is not None and "placed: algo order" in done.message.text, \
+            done.message
+        cid = client_order_id(desk.approvals()[-1]["token"])
+        assert desk.exchange.count(*ALGO) == 1  # never resent
+        assert desk.exchange.count("GET", f"/v1/algo/client/order/{cid}") == 1
+        assert len(desk.paper.engine.algo_orders(desk.account_id)) == 1
+        assert desk.approvals()[-1]["state"] == "done"
