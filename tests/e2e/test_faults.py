@@ -308,7 +308,7 @@ PARSE_ERRORS = [
     ("/close eth 150", "Percent to close must be at most 100 %, not 150",
      "Usage: /close SYMBOL [PERCENT] [cross|isolated] — e.g. /close ETH 50%"),
     ("/cancel 12abc", "The order id is a number, as shown by /orders",
-     "Usage: /cancel ORDER_ID | /cancel all [SYMBOL] — e.g. /cancel 12345"),
+     "Usage: /cancel ORDER_ID | /cancel algo ID | /cancel all [SYMBOL] — e.g. /cancel 12345"),
     ("/frobnicate", "Unknown command /frobnicate", "Send /help for the list of commands."),
 ]
 MARKET_RULES = [  # need the market's rules (a read), still nothing written
