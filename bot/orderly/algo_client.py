@@ -7,7 +7,7 @@ Bodies follow Orderly's samples; margin_mode is always sent, and every leg carri
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain import algo as a
 from bot.errors import ExchangeRejected, UserInputError
@@ -56,24 +56,26 @@ def algo_body(req: a.AlgoRequest) -> dict[str, Any]:
     return body
 
 
-class AlgoOrdersApi:
-    """The algo order methods; the host class provides _send and _get."""
+class _Host(Protocol):
+    """What the algo methods need from the client they are mixed into (OrderlyClient)."""
 
     async def _send(self, method: str, path: str, body: Any = None, params: Params = (),
-                    timestamp_ms: int | None = None) -> Any:
-        raise NotImplementedError
+                    timestamp_ms: int | None = None) -> Any: ...
 
-    async def _get(self, path: str, params: Params = (), *, private: bool = True) -> Any:
-        raise NotImplementedError
+    async def _get(self, path: str, params: Params = (), *, private: bool = True) -> Any: ...
 
-    async def create_algo_order(self, req: a.AlgoRequest, *,
+
+class AlgoOrdersApi:
+    """The algo order methods, mixed into OrderlyClient (which sends and reads for them)."""
+
+    async def create_algo_order(self: _Host, req: a.AlgoRequest, *,
                                 timestamp_ms: int | None = None) -> int:
         """Place an algo order; returns its (root) algo_order_id."""
         body = algo_body(req)
         data = await self._send("POST", "/v1/algo/order", body, timestamp_ms=timestamp_ms)
         return int(parse_one(algo_wire.AlgoAckData, data, write=("POST", "/v1/algo/order")))
 
-    async def get_algo_orders(self, symbol: str | None = None, status: str = "INCOMPLETE",
+    async def get_algo_orders(self: _Host, symbol: str | None = None, status: str = "INCOMPLETE",
                               algo_type: a.AlgoType | None = None, *, size: int = 100
                               ) -> list[a.AlgoOrder]:
         """Root algo orders (with their legs) matching the filter, every page."""
@@ -88,11 +90,11 @@ class AlgoOrdersApi:
                 break
         return found
 
-    async def get_algo_order(self, algo_order_id: int) -> a.AlgoOrder:
+    async def get_algo_order(self: _Host, algo_order_id: int) -> a.AlgoOrder:
         data = await self._get(f"/v1/algo/order/{safe(algo_order_id)}")
         return parse_one(algo_wire.AlgoRow, data)
 
-    async def get_algo_order_by_client_id(self, client_order_id: str) -> a.AlgoOrder | None:
+    async def get_algo_order_by_client_id(self: _Host, client_order_id: str) -> a.AlgoOrder | None:
         """The algo order with this client id, or None when the exchange has none."""
         try:
             data = await self._get(f"/v1/algo/client/order/{safe(client_order_id)}")
@@ -102,7 +104,7 @@ class AlgoOrdersApi:
             raise
         return parse_one(algo_wire.AlgoRow, data)
 
-    async def edit_algo_order(self, algo_order_id: int, *, trigger_price: Any = None,
+    async def edit_algo_order(self: _Host, algo_order_id: int, *, trigger_price: Any = None,
                               price: Any = None, quantity: Any = None) -> str:
         body: dict[str, Any] = {"order_id": algo_order_id}
         for key, value in (("trigger_price", trigger_price), ("price", price),
@@ -112,12 +114,12 @@ class AlgoOrdersApi:
         data = await self._send("PUT", "/v1/algo/order", body)
         return str(parse_one(wire.StatusData, data, write=("PUT", "/v1/algo/order")))
 
-    async def cancel_algo_order(self, algo_order_id: int, symbol: str) -> str:
+    async def cancel_algo_order(self: _Host, algo_order_id: int, symbol: str) -> str:
         params = [("order_id", algo_order_id), ("symbol", symbol)]
         data = await self._send("DELETE", "/v1/algo/order", params=params)
         return str(parse_one(wire.StatusData, data, write=("DELETE", "/v1/algo/order")))
 
-    async def cancel_all_algo_orders(self, symbol: str | None = None,
+    async def cancel_all_algo_orders(self: _Host, symbol: str | None = None,
                                      algo_type: a.AlgoType | None = None) -> str:
         params = [("symbol", symbol), ("algo_type", algo_type.value if algo_type else None)]
         data = await self._send("DELETE", "/v1/algo/orders", params=params)
