@@ -13,7 +13,7 @@ from bot.domain.models import MarginMode, OrderRequest, OrderType, Side
 from bot.errors import ExchangeRejected
 from bot.orderly.client import OrderlyClient
 from bot.orderly.jsoncodec import dumps, loads
-from bot.orderly.stream_parse import AlgoReportEvent, parse_push
+from bot.orderly.pushes import AlgoReportEvent, parse_push
 from bot.paper import algo_shapes
 from bot.paper.engine import AlgoEvent
 from tests.paper.server_kit import Desk
