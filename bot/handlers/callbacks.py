@@ -17,7 +17,8 @@ from bot.handlers import keyboards, render
 from bot.handlers.alerts import callbacks as alert_presses
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
-from bot.handlers.trading import algo_commands, cards
+from bot.handlers.tpsl import commands as tpsl
+from bot.handlers.trading import cards
 
 # Refusals that end the card for its owner: show the outcome in place and drop the buttons.
 # Not ALREADY_USED: the press that won edits the card with the result, and a double tap's
@@ -150,7 +151,7 @@ async def _cancel_order(c: Ctx, press: CallbackData) -> None:
 async def _cancel_algo(c: Ctx, press: CallbackData) -> None:
     assert c.update.callback_query is not None and press.order_id is not None
     await c.answer()
-    await algo_commands.cancel_algo_id(c, press.order_id)
+    await tpsl.cancel_algo_id(c, press.order_id)
 
 
 _ROUTES = {

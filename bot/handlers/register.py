@@ -23,7 +23,7 @@ from bot.handlers.alerts import commands as alerts
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.menu import MENU
 from bot.handlers.notices import commands as notices
-from bot.handlers.trading import algo_commands
+from bot.handlers.tpsl import commands as tpsl
 from bot.handlers.trading import commands as trading
 
 Handler = Callable[[Ctx, Any], Awaitable[None]]
@@ -46,9 +46,9 @@ HANDLERS: dict[type, Handler] = {
     p.Cancel: trading.cancel,
     p.CancelAll: trading.cancel_all,
     p.MarginChange: trading.margin,
-    p.TakeProfitStopLoss: algo_commands.tpsl,
-    p.StopOrder: algo_commands.stop,
-    p.CancelAlgo: algo_commands.cancel_algo,
+    p.TakeProfitStopLoss: tpsl.tpsl,
+    p.StopOrder: tpsl.stop,
+    p.CancelAlgo: tpsl.cancel_algo,
     p.Status: account.status,
     p.History: account.history,
     p.AlertShow: alerts.alert_show,

@@ -20,7 +20,7 @@ from bot.handlers.parsing import (
     Start,
     Status,
 )
-from bot.handlers.trading import algo_render
+from bot.handlers.tpsl import render as tpsl_render
 from bot.services.desk.books import recent_entries
 
 HISTORY_PATIENCE = 0.5  # seconds /history waits for audit lines still being written
@@ -77,7 +77,7 @@ async def orders(c: Ctx, cmd: Orders) -> None:
     keyboard = keyboards.order_cancel_buttons(found, algos=algos) if found or algos else None
     text = render.orders(found, markets)
     if algos:
-        text += "\n\n" + algo_render.algo_orders(algos, markets)
+        text += "\n\n" + tpsl_render.algo_orders(algos, markets)
     await c.reply(text, keyboard)
 
 

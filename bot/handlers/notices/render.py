@@ -11,7 +11,7 @@ from bot.domain.records import ChatSettings
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
-from bot.handlers.trading import algo_render
+from bot.handlers.tpsl import render as tpsl_render
 
 PosKey = tuple[str, MarginMode]
 _HEADS = {
@@ -39,8 +39,8 @@ def _block(n: FillNotice, positions: Mapping[PosKey, Position] | None,
            market: MarketInfo | None) -> str:  # fmt: skip
     base = esc(base_of(n.symbol))
     if n.kind is NoticeKind.TRIGGERED and n.algo is not None:
-        sibling = algo_render.LEG.get(n.cancelled_sibling) if n.cancelled_sibling else None
-        return algo_render.fired_block(n.algo, market, sibling)
+        sibling = tpsl_render.LEG.get(n.cancelled_sibling) if n.cancelled_sibling else None
+        return tpsl_render.fired_block(n.algo, market, sibling)
     if n.kind is NoticeKind.LIQUIDATION:
         liq = n.liquidation
         assert liq is not None

@@ -17,7 +17,7 @@ from bot.domain.symbols import base_of
 from bot.domain.views import MarginResult, OrderResult
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
-from bot.handlers.trading import algo_render
+from bot.handlers.tpsl import render as tpsl_render
 from bot.services.trading.approvals import PressOutcome
 
 TOAST_LIMIT = 200
@@ -116,7 +116,7 @@ def result_line(outcome: PressOutcome, market: MarketInfo | None = None) -> str:
         return _margin_line(outcome.margin, outcome.approval, market)
     if outcome.algo is not None:
         a = outcome.algo
-        return algo_render.placed_line(a.algo, a.algo_order_id, a.client_order_id, market)
+        return tpsl_render.placed_line(a.algo, a.algo_order_id, a.client_order_id, market)
     return "Done."
 
 

@@ -10,7 +10,7 @@ from bot.errors import UserInputError
 from bot.handlers import keyboards
 from bot.handlers.context import Ctx
 from bot.handlers.parsing import CancelAlgo, StopOrder, TakeProfitStopLoss
-from bot.handlers.trading import algo_render
+from bot.handlers.tpsl import render as tpsl_render
 from bot.services.trading.algo_orders import AlgoOrderService
 
 UNAVAILABLE = "TP/SL and stop orders are not available in this setup"
@@ -28,7 +28,7 @@ async def tpsl(c: Ctx, cmd: TakeProfitStopLoss) -> None:
     quote = await algos.quote_tpsl(cmd.symbol, mode, cmd.tp, cmd.sl)
     market = await c.services.markets.resolve(quote.request.symbol)
     approval = await c.services.approvals.for_algo(c.chat_id, c.user_id, quote)
-    await c.reply(algo_render.tpsl_card(quote, market), keyboards.confirm(approval.token))
+    await c.reply(tpsl_render.tpsl_card(quote, market), keyboards.confirm(approval.token))
 
 
 async def stop(c: Ctx, cmd: StopOrder) -> None:
@@ -37,7 +37,7 @@ async def stop(c: Ctx, cmd: StopOrder) -> None:
     quote = await algos.quote_stop(cmd.symbol, mode, cmd.qty, cmd.trigger, cmd.price)
     market = await c.services.markets.resolve(quote.request.symbol)
     approval = await c.services.approvals.for_algo(c.chat_id, c.user_id, quote)
-    await c.reply(algo_render.stop_card(quote, market), keyboards.confirm(approval.token))
+    await c.reply(tpsl_render.stop_card(quote, market), keyboards.confirm(approval.token))
 
 
 async def cancel_algo(c: Ctx, cmd: CancelAlgo) -> None:
@@ -48,4 +48,4 @@ async def cancel_algo_id(c: Ctx, algo_order_id: int) -> None:
     """Cancel one TP/SL (both legs) or stop order; the /cancel reply and the button share it."""
     algo = await _algos(c).cancel(algo_order_id)
     c.audit("cancel", {"algo_order_id": algo_order_id, "symbol": algo.symbol}, "done")
-    await c.reply(algo_render.algo_cancel_done(algo, await c.market_of(algo.symbol)))
+    await c.reply(tpsl_render.algo_cancel_done(algo, await c.market_of(algo.symbol)))
