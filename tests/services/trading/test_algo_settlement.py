@@ -22,6 +22,7 @@ from bot.timing import Timings
 from storage.approvals import ApprovalStore
 from storage.audit import AuditLog
 from storage.db import open_database
+from storage.worker import Storage
 from tests.paper.server_kit import Desk
 
 ETH = "PERP_ETH_USDC"
@@ -47,14 +48,15 @@ async def test_an_algo_approval_is_settled_by_its_client_order_id() -> None:
     desk = Desk()
     db = open_database(":memory:")
     store, audit, timings = ApprovalStore(db), AuditLog(db), Timings(settle_interval=1.0)
+    storage = Storage(db)
     now = desk.clock.time()
     client = OrderlyClient("http://paper", desk.creds.signer(), clock=desk.clock,
                            transport=httpx.ASGITransport(app=desk.app))
     async with client:
         markets = MarketDirectory(client)
         algos = AlgoOrderService(client, markets)
-        settler = Settler(store, audit, TradingService(client, markets,
-                                                       LeverageService(client, markets)),
+        settler = Settler(storage, store, audit,
+                          TradingService(client, markets, LeverageService(client, markets)),
                           MarginService(client, markets), desk.clock, timings, algos=algos)
         await client.create_order(OrderRequest(ETH, Side.BUY, OrderType.MARKET, D(1),
                                                MarginMode.ISOLATED))
@@ -70,4 +72,5 @@ async def test_an_algo_approval_is_settled_by_its_client_order_id() -> None:
         assert len(await client.get_algo_orders()) == 1  # nothing was placed by settling
         approval = store.get(landed)
         assert approval is not None and describe(approval).startswith("the TP/SL on ETH")
+    storage.close()
 
