@@ -127,7 +127,25 @@ def _mode(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
     return f"Set {base}'s default margin mode to {mode}"
 
 
+def _algo(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
+    """`TP/SL on ETH (isolated): take-profit 2,600.00, stop-loss 2,400.00` or
+    `Stop BUY 0.5 ETH at 2,600.00 (isolated, market)`."""
+    mode = fmt.mode(str(p.get("margin_mode", "")))
+    if p.get("algo_type") == "STOP":
+        price = _dec(p.get("price"))
+        kind = "market" if price is None else f"limit {fmt.price(price, market)}"
+        return (f"Stop {str(p.get('side', '')).upper()} {_qty(p.get('quantity'), market)} {base} "
+                f"at {fmt.price(_dec(p.get('trigger_price')), market)} ({mode}, {kind})")
+    names = {"TAKE_PROFIT": "take-profit", "STOP_LOSS": "stop-loss"}
+    legs = ", ".join(f"{names.get(str(leg.get('algo_type')), 'trigger')} "
+                     f"{fmt.price(_dec(leg.get('trigger_price')), market)}"
+                     for leg in p.get("legs") or [] if isinstance(leg, Mapping))
+    return f"TP/SL on {base} ({mode}): {legs}"
+
+
 def _cancel(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> str:
+    if p.get("algo_order_id") is not None:
+        return f"Cancel algo order {p.get('algo_order_id')}{f' ({base})' if base else ''}"
     if p.get("all"):
         return f"Cancel all {base + ' ' if base else ''}open orders"
     return f"Cancel order #{p.get('order_id')}{f' ({base})' if base else ''}"
@@ -167,7 +185,7 @@ def _liquidation(p: Mapping[str, Any], base: str, market: MarketInfo | None) -> 
 
 
 _DESCRIBE = {
-    "order": _order, "margin": _margin, "topup": _margin, "leverage": _leverage,
+    "order": _order, "margin": _margin, "topup": _margin, "leverage": _leverage, "algo": _algo,
     "mode": _mode, "cancel": _cancel, "alert": _alert, "snooze": _snooze, "limits": _limits,
     "liquidation": _liquidation,
 }
@@ -190,6 +208,8 @@ def _result(outcome: str, p: Mapping[str, Any], market: MarketInfo | None) -> st
         return f"{words} · order #{order_id}" if order_id is not None else words
     if p.get("kind") == "order" and p.get("order_id") is not None:
         return f"placed · order #{p['order_id']}"
+    if p.get("kind") == "algo" and p.get("algo_order_id") is not None:
+        return f"placed · algo order {p['algo_order_id']}"
     if _dec(p.get("margin_after")) is not None:
         return f"done, margin now {fmt.usdc(_dec(p.get('margin_after')))} USDC"
     return None

@@ -2,11 +2,15 @@
 prices at the tick, sizes at the step, USDC to the cent."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
+from bot.domain.algo import AlgoLeg, AlgoRequest, AlgoType
+from bot.domain.models import MarginMode, Side
 from bot.handlers import render
 from bot.handlers.account.history import OUTCOMES, REFUSALS
+from bot.services.trading.actions import AlgoAction
 from storage.approvals import ClaimFailure
 from storage.audit import AuditEntry
 from tests.handlers.render_samples import BTC, ETH, rendered
@@ -124,3 +128,21 @@ def test_newest_first_empty_and_escaped() -> None:
     assert lines[1] == "15:03 05 Mar • <cmd> PERP_<B&D>_USDC: recorded; <d&>"
     assert lines[2].startswith("14:03 05 Mar ✅ Set ETH's")
     assert render.history([]) == "No actions recorded in this chat yet."
+
+
+def test_tp_sl_stop_orders_and_their_cancels_in_plain_words() -> None:
+    pair = AlgoRequest(symbol="PERP_ETH_USDC", algo_type=AlgoType.TP_SL, side=Side.SELL,
+                       margin_mode=MarginMode.ISOLATED, quantity=Decimal(1),
+                       legs=(AlgoLeg(AlgoType.TAKE_PROFIT, Decimal(2600)),
+                             AlgoLeg(AlgoType.STOP_LOSS, Decimal(2400))))
+    placed = AlgoAction(pair, Decimal(1)).to_json() | {"algo_order_id": 3}
+    assert line("algo", placed, "done") == (
+        "✅ TP/SL on ETH (isolated): take-profit 2,600.00, stop-loss 2,400.00: "
+        "placed · algo order 3")
+    stop = AlgoRequest(symbol="PERP_ETH_USDC", algo_type=AlgoType.STOP, side=Side.BUY,
+                       margin_mode=MarginMode.ISOLATED, quantity=Decimal("0.5"),
+                       trigger_price=Decimal(2600))
+    assert line("algo", AlgoAction(stop, Decimal(0)).to_json(), "done").startswith(
+        "✅ Stop BUY 0.5000 ETH at 2,600.00 (isolated, market)")
+    assert line("cancel", {"algo_order_id": 3, "symbol": "PERP_ETH_USDC"}, "done") == (
+        "✅ Cancel algo order 3 (ETH): done")
