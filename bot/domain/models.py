@@ -278,3 +278,21 @@ class Trade:
     margin_mode: MarginMode = MarginMode.CROSS
     order_id: int | None = None
     is_maker: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FundingFee:
+    """One funding payment of one position (GET /v1/funding_fee/history).
+
+    `funding_fee` is what the account paid: positive = paid (payment_type "Pay"), negative =
+    received ("Receive"), as Orderly reports it.
+    """
+
+    symbol: str
+    funding_rate: Decimal
+    mark_price: Decimal
+    funding_fee: Decimal
+    payment_type: str  # "Pay" | "Receive"
+    status: str  # "Accrued" (in the position until it settles) | "Settled"
+    created_time: int  # ms
+    updated_time: int = 0

@@ -25,6 +25,7 @@ from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
 NOT_FOUND = -1006
 NEEDS_PRICE = frozenset(m.OrderType) - {m.OrderType.MARKET, m.OrderType.ASK, m.OrderType.BID}
 MAX_ORDER_PAGES = 20  # 20 x 500 rows; a guard against a server that never ends paging
+HISTORY_PAGE = 500  # rows asked per page of /v1/trades and /v1/funding_fee/history
 
 
 class OrderlyClient(AlgoOrdersApi):
@@ -287,9 +288,32 @@ class OrderlyClient(AlgoOrdersApi):
     async def get_trades(
         self, symbol: str | None = None, start_t: int | None = None, end_t: int | None = None
     ) -> list[m.Trade]:
-        """The account's latest fills (500 at most), optionally of one symbol and time range."""
-        params = [("symbol", symbol), ("start_t", start_t), ("end_t", end_t)]
-        return parse_many(wire.TradeRow, await self._get("/v1/trades", params))
+        """The account's latest fills (500 at most), optionally of one symbol and time range,
+        newest first (every page)."""
+        return await self._history("/v1/trades", wire.TradesPage, symbol, start_t, end_t)
+
+    async def get_funding_fees(
+        self, symbol: str | None = None, start_t: int | None = None, end_t: int | None = None
+    ) -> list[m.FundingFee]:
+        """The account's funding payments, optionally of one symbol and time range (every page)."""
+        return await self._history(
+            "/v1/funding_fee/history", wire.FundingFeePage, symbol, start_t, end_t
+        )
+
+    async def _history(
+        self, path: str, page_model: type[wire.TradesPage] | type[wire.FundingFeePage],
+        symbol: str | None, start_t: int | None, end_t: int | None,
+    ) -> list[Any]:  # fmt: skip
+        """Every page of a {meta, rows} history (start_t/end_t/page/size), at most MAX pages."""
+        found: list[Any] = []
+        for page in range(1, MAX_ORDER_PAGES + 1):
+            params = [("symbol", symbol), ("start_t", start_t), ("end_t", end_t),
+                      ("page", page), ("size", HISTORY_PAGE)]
+            rows, total = parse_one(page_model, await self._get(path, params))
+            found.extend(rows)
+            if not rows or (len(found) >= total if total is not None else len(rows) < HISTORY_PAGE):
+                break
+        return found
 
     # account --------------------------------------------------------------------------------
 

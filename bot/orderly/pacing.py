@@ -36,6 +36,7 @@ LIMITS: dict[str, Rate] = {
     "system-info": Rate(1, 1.0),  # per IP
     "position-margin": Rate(10, 1.0),
     "trades": Rate(10, 1.0),
+    "funding-fees": Rate(20, 60.0),  # GET /v1/funding_fee/history: 20 per 60 s per user
 }
 
 # (method, path pattern, bucket); `*` matches exactly one path segment.
@@ -57,6 +58,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/public/system_info", "system-info"),
     ("POST", "/v1/position_margin", "position-margin"),
     ("GET", "/v1/trades", "trades"),
+    ("GET", "/v1/funding_fee/history", "funding-fees"),
 )
 
 

@@ -275,6 +275,42 @@ class TradeRow(_Wire):
         )
 
 
+class TradesPage(_Wire):
+    """`{meta, rows:[TradeRow]}` of GET /v1/trades (meta may be absent)."""
+
+    rows: list[TradeRow] = Field(default_factory=list)
+    meta: PageMeta = PageMeta()
+
+    def to_domain(self) -> tuple[list[m.Trade], int | None]:
+        return [r.to_domain() for r in self.rows], self.meta.total
+
+
+class FundingFeeRow(_Wire):
+    """One row of GET /v1/funding_fee/history (funding_fee > 0 paid, < 0 received)."""
+
+    symbol: str
+    funding_rate: Num = ZERO
+    mark_price: Num = ZERO
+    funding_fee: Num
+    payment_type: str = ""
+    status: str = ""
+    created_time: Int = 0
+    updated_time: Int = 0
+
+    def to_domain(self) -> m.FundingFee:
+        return m.FundingFee(**self.model_dump())
+
+
+class FundingFeePage(_Wire):
+    """`{meta:{total, records_per_page, current_page}, rows:[FundingFeeRow]}`."""
+
+    rows: list[FundingFeeRow] = Field(default_factory=list)
+    meta: PageMeta = PageMeta()
+
+    def to_domain(self) -> tuple[list[m.FundingFee], int | None]:
+        return [r.to_domain() for r in self.rows], self.meta.total
+
+
 class AccountData(_Wire):
     """Totals of GET /v1/account_info, also the head of GET /v1/positions."""
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, fields
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.models import MarginMode, MarketInfo, OrderType, Side, Trade
+from bot.domain.models import FundingFee, MarginMode, MarketInfo, OrderType, Side, Trade
 from bot.paper import algo_state
 from bot.paper.state import AccountState, OrderState, PosState, State
 
@@ -95,6 +95,11 @@ def _load_trade(row: dict[str, Any]) -> Trade:
                     "margin_mode": MarginMode(row["margin_mode"])})
 
 
+def _load_funding(row: dict[str, Any]) -> FundingFee:
+    money = ("funding_rate", "mark_price", "funding_fee")
+    return FundingFee(**{**row, **{k: Decimal(row[k]) for k in money}})
+
+
 def dump_state(state: State) -> dict[str, Any]:
     """The whole state as plain JSON types."""
     return {
@@ -111,6 +116,7 @@ def dump_state(state: State) -> dict[str, Any]:
         "next_trade_id": state.next_trade_id,
         "algos": [algo_state.dump(a) for a in state.algos.values()],
         "next_algo_id": state.next_algo_id,
+        "funding": {a: [_plain(f) for f in fs] for a, fs in state.funding.items()},
     }
 
 
@@ -134,4 +140,5 @@ def load_state(data: dict[str, Any]) -> State:
         next_trade_id=data.get("next_trade_id", 1),  # snapshots from before the trade history
         algos={a.algo_order_id: a for a in map(algo_state.load, data.get("algos", []))},
         next_algo_id=data.get("next_algo_id", 1),  # snapshots from before algo orders
+        funding={a: [_load_funding(f) for f in fs] for a, fs in data.get("funding", {}).items()},
     )

@@ -20,6 +20,7 @@ from bot.domain import margin as m
 from bot.domain.models import (
     AccountSummary,
     ClientInfo,
+    FundingFee,
     FundingRate,
     Holding,
     LeverageSetting,
@@ -33,7 +34,7 @@ from bot.domain.models import (
     Ticker,
     Trade,
 )
-from bot.paper import codec, ledger, liquidation, trades
+from bot.paper import codec, funding, ledger, liquidation, trades
 from bot.paper import leverage as leverage_rules
 from bot.paper.algos import AlgoDesk
 from bot.paper.errors import EngineError
@@ -160,10 +161,13 @@ class PaperEngine(AlgoDesk):
         ]
 
     def apply_funding(self, symbol: str, delta_sum_unitary_funding: Decimal) -> None:
-        """Advance sum_unitary_funding; positions' PnL and isolated liq prices move with it."""
+        """One funding epoch: advance sum_unitary_funding; positions' PnL and isolated liq prices
+        move with it, and every open position gets a funding-fee history row (qty · Δ)."""
         self.market(symbol)
+        rate = delta_sum_unitary_funding / self._s.marks[symbol]
+        funding.record(self._s, symbol, delta_sum_unitary_funding, rate, self._now())
         self._s.suf[symbol] += delta_sum_unitary_funding
-        self._s.last_funding[symbol] = delta_sum_unitary_funding / self._s.marks[symbol]
+        self._s.last_funding[symbol] = rate
         for acct in self._s.accounts.values():
             if any(s == symbol for s, _ in acct.positions):
                 self._push_positions(acct)
@@ -280,6 +284,14 @@ class PaperEngine(AlgoDesk):
         """GET /v1/trades: the account's fills in [start, end] ms, newest first (latest 500)."""
         self._acct(account_id)
         return trades.history(self._s, account_id, symbol, start, end)
+
+    def funding_fees(
+        self, account_id: str, symbol: str | None = None, start: int | None = None,
+        end: int | None = None,
+    ) -> list[FundingFee]:  # fmt: skip
+        """GET /v1/funding_fee/history: the account's funding payments in [start, end] ms."""
+        self._acct(account_id)
+        return funding.history(self._s, account_id, symbol, start, end)
 
     def drain_events(self) -> list[EngineEvent]:
         events, self._events = self._events, []

@@ -164,13 +164,34 @@ def _flat(ctx: Ctx, sym: str, mode: MarginMode) -> Position:
     )
 
 
-def trades(ctx: Ctx) -> Any:
-    """GET /v1/trades: the latest fills (500 at most), optionally of one symbol and time range."""
+def _page(ctx: Ctx, items: list[Any], shape: Callable[[Any], Any]) -> dict[str, Any]:
+    """Orderly's paged history: `page` from 1, `size` ≤ 500 (default 25), with meta."""
+    page = ctx.params.integer("page", required=False, lo=1) or 1
+    size = ctx.params.integer("size", required=False, lo=1, hi=500) or 25
+    chunk = items[(page - 1) * size : page * size]
+    return {"meta": {"total": len(items), "records_per_page": size, "current_page": page},
+            "rows": [shape(item) for item in chunk]}
+
+
+def _history_filter(ctx: Ctx) -> tuple[str | None, int | None, int | None]:
     p = ctx.params
-    p.reject_unknown({"symbol", "start_t", "end_t"})
+    p.reject_unknown({"symbol", "start_t", "end_t", "page", "size"})
     sym = symbol(ctx, p.text("symbol")) if p.has("symbol") else None
-    start, end = p.integer("start_t", required=False), p.integer("end_t", required=False)
-    return _rows(ctx.engine.trades(ctx.account_id, sym, start, end), shapes.trade_row)
+    return sym, p.integer("start_t", required=False), p.integer("end_t", required=False)
+
+
+def trades(ctx: Ctx) -> Any:
+    """GET /v1/trades: the latest fills (500 at most), optionally of one symbol and time range,
+    newest first, paged."""
+    sym, start, end = _history_filter(ctx)
+    return _page(ctx, ctx.engine.trades(ctx.account_id, sym, start, end), shapes.trade_row)
+
+
+def funding_fee_history(ctx: Ctx) -> Any:
+    """GET /v1/funding_fee/history: funding payments, newest first, paged like /v1/trades."""
+    sym, start, end = _history_filter(ctx)
+    rows = ctx.engine.funding_fees(ctx.account_id, sym, start, end)
+    return _page(ctx, rows, shapes.funding_fee_row)
 
 
 def holding(ctx: Ctx) -> Any:

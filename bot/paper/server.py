@@ -66,6 +66,7 @@ TABLE: list[tuple[str, str, r.Handler, bool, str | None]] = [
     ("GET", "/v1/positions", r.positions, True, None),
     ("GET", "/v1/position/{symbol}", r.position_one, True, None),
     ("GET", "/v1/trades", r.trades, True, None),
+    ("GET", "/v1/funding_fee/history", r.funding_fee_history, True, None),
     ("GET", "/v1/client/holding", r.holding, True, None),
     ("GET", "/v1/client/aggregate/holding", r.aggregate_holding, True, None),
     ("GET", "/v1/client/info", r.client_info, True, None),

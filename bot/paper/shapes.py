@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain.models import (
     AccountSummary,
     ClientInfo,
+    FundingFee,
     FundingRate,
     Holding,
     LeverageSetting,
@@ -100,6 +101,15 @@ def trade_row(t: Trade) -> Row:
         "executed_quantity": t.executed_quantity, "executed_timestamp": t.executed_timestamp,
         "is_maker": int(t.is_maker), "realized_pnl": t.realized_pnl, "match_id": t.trade_id,
         "margin_token": "USDC", "margin_change_qty": ZERO, "margin_mode": t.margin_mode.value,
+    }
+
+
+def funding_fee_row(f: FundingFee) -> Row:
+    """One row of GET /v1/funding_fee/history (funding_fee > 0 paid, < 0 received)."""
+    return {
+        "symbol": f.symbol, "funding_rate": f.funding_rate, "mark_price": f.mark_price,
+        "funding_fee": f.funding_fee, "payment_type": f.payment_type, "status": f.status,
+        "created_time": f.created_time, "updated_time": f.updated_time or f.created_time,
     }
 
 

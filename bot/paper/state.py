@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.domain.models import MarginMode, MarketInfo, Order, OrderType, Side, Trade
+from bot.domain.models import FundingFee, MarginMode, MarketInfo, Order, OrderType, Side, Trade
 from bot.paper.algo_state import AlgoState
 
 ZERO = Decimal(0)
@@ -123,6 +123,7 @@ class State:
     next_liquidation_id: int = 1
     trades: dict[str, list[Trade]] = field(default_factory=dict)  # per account, oldest first
     next_trade_id: int = 1
+    funding: dict[str, list[FundingFee]] = field(default_factory=dict)  # per account, oldest first
     # Resting liquidity per symbol: at most this much of the crossed resting orders fills per
     # mark move (None = all of it). Lets the paper exchange produce partial fills.
     depth: dict[str, Decimal] = field(default_factory=dict)
