@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.errors import ConfigError, MarginDeskError, StartupFailed
 from bot.features.alerts import install_alerts, make_alert_sink
 from bot.features.fill_notices import install_fill_notices
+from bot.features.pnl import install_pnl
 from bot.handlers.alerts.commands import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
@@ -166,6 +167,7 @@ class BotRuntime:
             websocket=link.ws_private_url is not None,
         )
         self.monitor.private_listeners.append(self.fills.on_stream_event)
+        self.daily = install_pnl(self.services, db, link.client)
         self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
         self.services.status.feed_age = self.monitor.feed_age
         self.services.status.watched = self.monitor.watched_count
@@ -183,6 +185,8 @@ class BotRuntime:
         await self.services.notifier.start()
         await self._settle_interrupted()
         self._tasks.append(asyncio.create_task(self._settle_periodically(), name="settle"))
+        # reads the exchange only for a chat whose summary is due, so it runs without watch too
+        self._tasks.append(asyncio.create_task(self.daily.run(), name="daily"))
         if self._watch:
             link = self._link
             self._tasks.append(asyncio.create_task(

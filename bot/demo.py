@@ -2,7 +2,8 @@
 
 What you type is sent as your Telegram message; the bot's replies, edits and button answers
 are printed, and inline buttons are numbered: type the number to press one. `!price ETH 2300`
-moves the paper market (rehearse an alert), `!help` lists demo commands, `!quit` ends.
+moves the paper market (rehearse an alert), `!funding ETH 0.0001` pays one funding epoch (for
+/pnl), `!help` lists demo commands, `!quit` ends.
 With stdin piped, each line is one message and the demo exits at end of input.
 """
 
@@ -29,7 +30,8 @@ from storage.worker import Storage
 DEMO_USER = 4242
 DEMO_TOKEN = "4242:demo-token-never-leaves-this-process"
 DEMO_HELP = ("demo: type commands as in Telegram (/help), a number to press a button, "
-             "!price SYMBOL PRICE to move the market, !quit to leave")
+             "!price SYMBOL PRICE to move the market, !funding SYMBOL RATE to pay one funding "
+             "epoch (e.g. 0.0001: longs pay, shorts receive; see /pnl), !quit to leave")
 QUIET_SECONDS = 0.5
 PRICE_SETTLE = 2.5  # two mark ticks: the warning debounce needs two updates
 SETTLE_TIMEOUT = 20.0
@@ -169,6 +171,14 @@ def _bang(line: str, link: ExchangeLink) -> str:
         except (ValueError, InvalidOperation, Exception) as exc:
             return f"cannot set that price: {exc}"
         return f"paper mark of {symbol} is now {price}"
+    if parts[:1] == ["funding"] and len(parts) == 3 and link.paper is not None:
+        try:
+            symbol = resolve_symbol(parts[1], [m.symbol for m in link.paper.engine.markets()])
+            rate = Decimal(parts[2])
+            link.paper.pay_funding(symbol, rate)
+        except (ValueError, InvalidOperation, Exception) as exc:
+            return f"cannot pay that funding: {exc}"
+        return f"paper funding of {symbol} paid at rate {rate}"
     return "unknown demo command; " + DEMO_HELP
 
 

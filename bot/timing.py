@@ -33,6 +33,7 @@ class Timings:
     stale_poll_interval: float = 2.0
     degraded_after: float = 15.0
     funding_poll_interval: float = 60.0  # REST read of sum_unitary_funding while WS is healthy
+    daily_check_interval: float = 20.0  # how often the morning summaries look for one due
     # notifier (Telegram: ~1 msg/s per chat, 20/min per group, ~30/s overall)
     notify_per_chat_interval: float = 1.0
     notify_group_per_minute: int = 20

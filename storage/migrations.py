@@ -177,3 +177,23 @@ def _fills_order_notices(db: Database) -> None:
         ALTER TABLE chats ADD COLUMN notify_orders INTEGER NOT NULL DEFAULT 1;
         """
     )
+
+
+@MIGRATIONS(name="0006_pnl_chat_clock")
+def _pnl_chat_clock(db: Database) -> None:
+    """Each chat's time zone (/tz; no row = UTC) and its morning summary (/daily HH:MM): the
+    local time in minutes after midnight and the last local date it was sent (ISO), so the
+    schedule is rebuilt from here at start-up and a day is never summarised twice."""
+    db.executescript(
+        """
+        CREATE TABLE chat_zones (
+            chat_id INTEGER PRIMARY KEY,
+            zone    TEXT NOT NULL
+        );
+        CREATE TABLE daily_summaries (
+            chat_id   INTEGER PRIMARY KEY,
+            at_min    INTEGER NOT NULL CHECK (at_min BETWEEN 0 AND 1439),
+            last_sent TEXT
+        );
+        """
+    )

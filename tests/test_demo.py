@@ -22,6 +22,9 @@ SCRIPT = """/start
 !price eth 2300
 /mode eth
 /history
+!funding eth 0.0002
+/tz Europe/Berlin
+/pnl eth
 """
 
 
@@ -42,6 +45,9 @@ async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Pa
     assert "✅ Buy 0.5000 ETH (isolated, market): filled 0.5000 at " in text
     assert "Fills of orders (audible): on" in text  # /notify
     assert "✅ FILLED — BUY 0.2000 ETH at 2,400.00 (isolated)" in text  # the resting limit
+    assert "paper funding of PERP_ETH_USDC paid at rate 0.0002" in text
+    assert "Time zone set to Europe/Berlin" in text
+    assert "PnL · ETH · today" in text and "Europe/Berlin" in text
     # every input line was echoed as the user's message, in order
     said = [line[5:] for line in text.splitlines() if line.startswith("you> ")]
     assert said == SCRIPT.strip().splitlines()

@@ -17,11 +17,12 @@ DAY_MS = 86_400_000
 
 class Span(StrEnum):
     TODAY = "today"
+    DAY = "24h"  # the morning summary's "last day"
     WEEK = "7d"
     MONTH = "30d"
 
 
-SPAN_DAYS = {Span.WEEK: 7, Span.MONTH: 30}
+SPAN_DAYS = {Span.DAY: 1, Span.WEEK: 7, Span.MONTH: 30}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,12 @@ Amounts are Decimal, percents are percent points (5 = 5 %), symbols are the text
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 from enum import Enum
 
 from bot.domain.models import MarginAction, MarginMode, Side
+from bot.domain.windows import Span
 
 HISTORY_DEFAULT = 10
 
@@ -188,9 +190,31 @@ class History:
     n: int = HISTORY_DEFAULT
 
 
+@dataclass(frozen=True, slots=True)
+class Pnl:
+    """/pnl [today|7d|30d] [SYMBOL]: the window (default today) and one symbol or all."""
+
+    span: Span = Span.TODAY
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Daily:
+    """/daily (show), /daily HH:MM (opt in at that local time) or /daily off."""
+
+    at: time | Off | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeZone:
+    """/tz (show) or /tz Europe/Berlin."""
+
+    zone: str | None = None
+
+
 Command = (
     Start | Help | Positions | PositionShow | Balance | LeverageShow | LeverageSet | ModeShow
     | ModeSet | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow
     | CancelAlgo | TakeProfitStopLoss | StopOrder
-    | AlertSet | AlertToggle | Snooze | Limits | Notify | Status | History
+    | AlertSet | AlertToggle | Snooze | Limits | Notify | Status | History | Pnl | Daily | TimeZone
 )

@@ -14,6 +14,7 @@ from bot.domain.amounts import parse_count, parse_decimal, parse_duration, parse
 from bot.domain.amounts import parse_percent as _percent
 from bot.domain.models import MarginAction, MarginMode, Side
 from bot.domain.symbols import check_symbol_text
+from bot.domain.windows import Span, parse_hhmm
 from bot.errors import UserInputError
 from bot.handlers.command_types import (
     HISTORY_DEFAULT,
@@ -28,6 +29,7 @@ from bot.handlers.command_types import (
     CancelAll,
     Close,
     Command,
+    Daily,
     Help,
     History,
     LeverageSet,
@@ -39,6 +41,7 @@ from bot.handlers.command_types import (
     Notify,
     Off,
     Orders,
+    Pnl,
     Positions,
     PositionShow,
     Snooze,
@@ -46,6 +49,7 @@ from bot.handlers.command_types import (
     Status,
     StopOrder,
     TakeProfitStopLoss,
+    TimeZone,
 )
 
 __all__ = [
@@ -88,6 +92,9 @@ USAGE: dict[str, str] = {
     "notify": "/notify [fills|orders on|off] — e.g. /notify fills off",
     "status": "/status — exchange, clock skew, feed age, positions watched",
     "history": f"/history [N] (max {HISTORY_MAX}) — e.g. /history 20",
+    "pnl": "/pnl [today|7d|30d] [SYMBOL] — e.g. /pnl 7d ETH",
+    "daily": "/daily [HH:MM|off] — morning summary at your local time, e.g. /daily 08:00",
+    "tz": "/tz [ZONE] — your time zone for /pnl and /daily, e.g. /tz Europe/Berlin",
 }
 HELP_HINT = "send /help for the list of commands"
 NOTIFY_KINDS = ("fills", "orders")
@@ -284,6 +291,32 @@ def _history(args: list[str]) -> History:
     return History(parse_count(args[0], "N", maximum=HISTORY_MAX) if args else HISTORY_DEFAULT)
 
 
+def _pnl(args: list[str]) -> Pnl:
+    _count(args, 0, 2)
+    spans = [Span(_kw(a)) for a in args if _kw(a) in set(Span) - {Span.DAY}]
+    rest = [a for a in args if _kw(a) not in set(Span) - {Span.DAY}]
+    if len(spans) > 1 or len(rest) > 1:
+        raise UserInputError("give one window (today, 7d or 30d) and at most one symbol")
+    return Pnl(spans[0] if spans else Span.TODAY, _symbol(rest[0]) if rest else None)
+
+
+def _daily(args: list[str]) -> Daily:
+    _count(args, 0, 1)
+    if not args:
+        return Daily()
+    if _kw(args[0]) == "off":
+        return Daily(OFF)
+    at = parse_hhmm(args[0])
+    if at is None:
+        raise UserInputError(f"{args[0][:20]!r} is not a time: give HH:MM (24 h) or off")
+    return Daily(at)
+
+
+def _tz(args: list[str]) -> TimeZone:
+    _count(args, 0, 1)
+    return TimeZone(args[0] if args else None)
+
+
 _PARSERS = {
     "start": lambda args: Start(),  # a deep-link payload after /start is ignored
     "help": _help,
@@ -308,6 +341,9 @@ _PARSERS = {
     "notify": _notify,
     "status": _no_args(Status()),
     "history": _history,
+    "pnl": _pnl,
+    "daily": _daily,
+    "tz": _tz,
 }
 
 

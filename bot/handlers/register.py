@@ -23,6 +23,7 @@ from bot.handlers.alerts import commands as alerts
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.menu import MENU
 from bot.handlers.notices import commands as notices
+from bot.handlers.reports import commands as reports
 from bot.handlers.tpsl import commands as tpsl
 from bot.handlers.trading import commands as trading
 
@@ -57,6 +58,9 @@ HANDLERS: dict[type, Handler] = {
     p.Snooze: alerts.snooze,
     p.Limits: alerts.limits,
     p.Notify: notices.notify,
+    p.Pnl: reports.pnl,
+    p.Daily: reports.daily,
+    p.TimeZone: reports.tz,
 }
 
 

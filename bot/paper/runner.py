@@ -25,17 +25,18 @@ import uvicorn
 from bot.domain.models import MarketInfo
 from bot.paper.body import MAX_BODY_BYTES
 from bot.paper.credentials import PaperCredentials, load_or_create
-from bot.paper.engine import PaperEngine
+from bot.paper.engine import FUNDING_PERIOD_MS, PaperEngine
 from bot.paper.limits import Faults
 from bot.paper.mark_prices import SimulatedMarket
 from bot.paper.persistence import PaperStore
 from bot.paper.server import create_app
 from bot.paper.symbol_table import default_markets
 from bot.paper.ws import StreamHub
-from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
+from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings, now_ms
 
 log = logging.getLogger(__name__)
 STORE_FILE = "paper-exchange.sqlite"
+SIM_FUNDING_RATE = Decimal("0.0001")  # the simulated market's funding rate per 8 h epoch
 SAVE_EVERY_TICKS = 30  # marks alone are cheap to lose; fills and liquidations save at once
 
 
@@ -91,6 +92,7 @@ class PaperExchange:
         self._server: _InProcessServer | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._ticks = 0
+        self._funding_epoch: int | None = None
         self.port = 0
 
     # ---- state -------------------------------------------------------------------------------
@@ -155,6 +157,22 @@ class PaperExchange:
         self.engine.set_mark(symbol, value)
         self._after_tick(force_save=True)
 
+    def pay_funding(self, symbol: str, rate: Decimal | str) -> None:
+        """One funding epoch now: every open position on `symbol` pays qty · rate · mark (a
+        positive rate: longs pay, shorts receive) into its PnL and funding-fee history."""
+        self.engine.apply_funding(symbol, Decimal(rate) * self.engine.mark(symbol))
+        self._after_tick(force_save=True)
+
+    def _fund_if_due(self) -> None:
+        """The simulated market's funding: every symbol at SIM_FUNDING_RATE each 8 h epoch."""
+        epoch = now_ms(self._clock) // FUNDING_PERIOD_MS
+        if self._funding_epoch is None:
+            self._funding_epoch = epoch
+        elif epoch > self._funding_epoch:
+            self._funding_epoch = epoch
+            for market in self.engine.markets():
+                self.pay_funding(market.symbol, SIM_FUNDING_RATE)
+
     def marks(self) -> dict[str, Decimal]:
         """The engine's current mark of every symbol."""
         return {m.symbol: self.engine.mark(m.symbol) for m in self.engine.markets()}
@@ -180,6 +198,7 @@ class PaperExchange:
             await asyncio.sleep(self._timings.paper_tick_interval)
             try:
                 self.tick()
+                self._fund_if_due()
             except Exception:  # one bad tick must not stop the market
                 log.exception("paper market tick failed")
 

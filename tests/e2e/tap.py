@@ -16,7 +16,8 @@ from bot.paper.runner import PaperExchange
 from bot.timing import SystemClock, Timings
 
 # Short client timeout so "no answer" tests stay fast; notifier pacing shortened likewise.
-TIMINGS = Timings(http_timeout=5.0, notify_per_chat_interval=0.02, retry_base_delay=0.05)
+TIMINGS = Timings(http_timeout=5.0, notify_per_chat_interval=0.02, retry_base_delay=0.05,
+                  daily_check_interval=0.1)
 START_BALANCE = 10_000
 
 

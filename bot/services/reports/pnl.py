@@ -1,0 +1,112 @@
+"""PnL reports and the chat clock: reads the exchange's trade and funding-fee history and the
+open positions, sums them with bot/domain/pnl.py over a window in the chat's time zone, and
+keeps each chat's time zone (/tz) and morning-summary time (/daily) in SQLite.
+
+    pnl = PnlService(client, markets, trading, ChatClockStore(db), clock)
+    report = await pnl.report(chat_id, Span.TODAY, "eth")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.domain.pnl import PnlReport, pnl_report
+from bot.domain.views import PositionView
+from bot.domain.windows import Span, local_now, window
+from bot.errors import UserInputError
+from bot.orderly.client import OrderlyClient
+from bot.services.trading.markets import MarketDirectory
+from bot.services.trading.orders import TradingService
+from bot.timing import Clock, now_ms
+from storage.chat_clock import ChatClockStore, DailySchedule
+
+PNL_KEY = "pnl"  # services.extras: the PnlService
+SKEW_GRACE_MS = 300_000  # Orderly's timestamp window: the most its clock may differ from ours
+
+
+@dataclass(frozen=True, slots=True)
+class DailySummary:
+    """What the morning summary shows: every open position and the last 24 h of PnL."""
+
+    positions: list[PositionView]
+    report: PnlReport
+    zone: ZoneInfo
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone for `Europe/Berlin` (any case), or UserInputError naming the problem."""
+    text = name.strip()
+    key = _zones_by_folded_name().get(text.casefold()) if text.isascii() else None
+    if key is None:
+        raise UserInputError(f"{text[:40]!r} is not a time zone; use an IANA name such as "
+                             "Europe/Berlin, America/New_York or UTC")
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserInputError(f"the time zone {key} cannot be loaded here") from None
+
+
+class PnlService:
+    def __init__(
+        self, client: OrderlyClient, markets: MarketDirectory, trading: TradingService,
+        store: ChatClockStore, clock: Clock,
+    ) -> None:  # fmt: skip
+        self._client, self._markets, self._trading = client, markets, trading
+        self._store, self._clock = store, clock
+
+    # ---- time zone ----------------------------------------------------------------------------
+    def zone(self, chat_id: int) -> ZoneInfo:
+        """The chat's zone (UTC until /tz sets one, or if the stored one cannot be loaded)."""
+        try:
+            return ZoneInfo(self._store.zone_name(chat_id))
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def set_zone(self, chat_id: int, name: str) -> ZoneInfo:
+        """Validate then store; a bad name raises UserInputError and changes nothing."""
+        zone = zone_named(name)
+        self._store.set_zone(chat_id, zone.key)
+        return zone
+
+    # ---- daily summary schedule ---------------------------------------------------------------
+    def daily(self, chat_id: int) -> DailySchedule | None:
+        return self._store.daily(chat_id)
+
+    def set_daily(self, chat_id: int, at: time) -> DailySchedule:
+        """Opt in at local `at`; a time already past today starts tomorrow (no summary now)."""
+        now = local_now(now_ms(self._clock), self.zone(chat_id))
+        passed = now.time().replace(tzinfo=None) >= at
+        self._store.set_daily(chat_id, at, now.date() if passed else now.date() - timedelta(1))
+        schedule = self._store.daily(chat_id)
+        assert schedule is not None
+        return schedule
+
+    def daily_off(self, chat_id: int) -> bool:
+        return self._store.daily_off(chat_id)
+
+    # ---- reports ------------------------------------------------------------------------------
+    async def report(self, chat_id: int, span: Span, symbol_text: str | None = None) -> PnlReport:
+        """Realized PnL, fees and funding over the window, and the unrealized PnL now."""
+        symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
+        win = window(span, now_ms(self._clock), self.zone(chat_id))
+        # "until now" on the exchange's clock too, which may run ahead of ours by the skew
+        win = replace(win, end_ms=win.end_ms + SKEW_GRACE_MS)
+        trades = await self._client.get_trades(symbol, start_t=win.start_ms)
+        funding = await self._client.get_funding_fees(symbol, start_t=win.start_ms)
+        positions = (await self._client.get_positions()).positions
+        return pnl_report(win, trades, funding, positions, symbol)
+
+    async def summary(self, chat_id: int) -> DailySummary:
+        """The morning summary's figures: positions with their distance to liquidation, and
+        the PnL and funding of the last 24 hours."""
+        positions = await self._trading.positions()
+        report = await self.report(chat_id, Span.DAY)
+        return DailySummary(positions, report, self.zone(chat_id))
