@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
 
 from sqlite_utils import Database
 
+from bot.domain.records import DailySchedule
+
 UTC_NAME = "UTC"
-
-
-@dataclass(frozen=True, slots=True)
-class DailySchedule:
-    chat_id: int
-    at: time  # local wall-clock time
-    last_sent: date | None  # the local date of the last summary sent (or skipped as past)
 
 
 class ChatClockStore:

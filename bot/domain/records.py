@@ -7,6 +7,7 @@ render them without ever importing storage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -97,3 +98,13 @@ class SymbolOverride:
     warn_pct: Decimal | None  # None: inherits the chat default
     critical_pct: Decimal | None
     enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DailySchedule:
+    """A chat's morning summary (/daily): its local time and the last local date sent (or
+    skipped as already past or switched off)."""
+
+    chat_id: int
+    at: time  # local wall-clock time
+    last_sent: date | None

@@ -15,13 +15,13 @@ from bot.domain.models import MarginMode, OrderRequest, OrderType, Side
 from bot.orderly.client import OrderlyClient
 from bot.paper.credentials import issue
 from bot.paper.engine import PaperEngine
-from bot.paper.markets import default_markets
 from bot.paper.server import create_app
-from bot.services.daily import DailySummaries
-from bot.services.leverage import LeverageService
-from bot.services.markets import MarketDirectory
-from bot.services.pnl import DailySummary, PnlService
-from bot.services.trading import TradingService
+from bot.paper.symbol_table import default_markets
+from bot.services.reports.daily import DailySummaries
+from bot.services.reports.pnl import DailySummary, PnlService
+from bot.services.trading.leverage import LeverageService
+from bot.services.trading.markets import MarketDirectory
+from bot.services.trading.orders import TradingService
 from bot.timing import FakeClock
 from storage.chat_clock import ChatClockStore
 from storage.db import open_database

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from storage.chat_clock import ChatClockStore, DailySchedule
+from bot.domain.records import DailySchedule
+from storage.chat_clock import ChatClockStore
 from storage.db import open_database
 
 

@@ -9,12 +9,12 @@ from datetime import time, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.domain.pnl import PnlLine, PnlReport
+from bot.domain.records import DailySchedule
 from bot.domain.symbols import base_of
 from bot.domain.windows import Span, local_now
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
 from bot.services.reports.pnl import DailySummary
-from storage.chat_clock import DailySchedule
 
 SPAN_TITLES = {
     Span.TODAY: "today", Span.DAY: "last 24 h", Span.WEEK: "last 7 days",

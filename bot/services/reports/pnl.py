@@ -14,6 +14,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.pnl import PnlReport, pnl_report
+from bot.domain.records import DailySchedule
 from bot.domain.views import PositionView
 from bot.domain.windows import Span, local_now, window
 from bot.errors import UserInputError
@@ -21,7 +22,7 @@ from bot.orderly.client import OrderlyClient
 from bot.services.trading.markets import MarketDirectory
 from bot.services.trading.orders import TradingService
 from bot.timing import Clock, now_ms
-from storage.chat_clock import ChatClockStore, DailySchedule
+from storage.chat_clock import ChatClockStore
 
 PNL_KEY = "pnl"  # services.extras: the PnlService
 SKEW_GRACE_MS = 300_000  # Orderly's timestamp window: the most its clock may differ from ours
