@@ -278,6 +278,7 @@ class Trade:
     margin_mode: MarginMode = MarginMode.CROSS
     order_id: int | None = None
     is_maker: bool = False
+    realized_known: bool = True  # False: the exchange sent null (realized_pnl then reads 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class PnlLine:
     funding: Decimal = ZERO  # paid (> 0) or received (< 0)
     unrealized: Decimal = ZERO  # open positions now
     fills: int = 0
+    unknown_realized: int = 0  # fills whose realized PnL the exchange no longer reports
 
     @property
     def net(self) -> Decimal:
@@ -39,7 +40,7 @@ class PnlLine:
         return PnlLine(
             self.symbol, self.realized + other.realized, self.fees + other.fees,
             self.funding + other.funding, self.unrealized + other.unrealized,
-            self.fills + other.fills,
+            self.fills + other.fills, self.unknown_realized + other.unknown_realized,
         )  # fmt: skip
 
 
@@ -68,7 +69,8 @@ def pnl_report(
 
     for t in trades:
         if window.holds(t.executed_timestamp):
-            add(PnlLine(t.symbol, realized=t.realized_pnl, fees=t.fee, fills=1))
+            add(PnlLine(t.symbol, realized=t.realized_pnl, fees=t.fee, fills=1,
+                        unknown_realized=0 if t.realized_known else 1))
     for f in funding:
         if window.holds(f.created_time):
             add(PnlLine(f.symbol, funding=f.funding_fee))

@@ -272,6 +272,7 @@ class TradeRow(_Wire):
             fee=self.fee, realized_pnl=self.realized_pnl or ZERO,
             executed_timestamp=self.executed_timestamp, margin_mode=self.margin_mode,
             order_id=self.order_id, is_maker=bool(self.is_maker),
+            realized_known=self.realized_pnl is not None,
         )
 
 

@@ -62,6 +62,13 @@ def test_one_symbol_only() -> None:
     assert report.total.realized == 40 and report.total.unrealized == 0
 
 
+def test_fills_without_realized_pnl_are_counted() -> None:
+    unknown = replace(trade(ETH, 1_100, "0", "0.25"), realized_known=False)
+    report = pnl_report(W, [*TRADES, unknown], [], [])
+    assert report.total.unknown_realized == 1 and report.total.fills == 4
+    assert report.total.fees == D("4.5")
+
+
 def test_nothing_in_the_window_is_empty() -> None:
     report = pnl_report(replace(W, start_ms=5_000, end_ms=6_000), TRADES, FUNDING, [])
     assert report.empty and report.total.net == 0

@@ -217,6 +217,17 @@ def test_trade_row_docs_example() -> None:
     assert trade.executed_price == Decimal(123) and trade.executed_quantity == Decimal("0.05")
     assert trade.fee == Decimal("0.0001") and trade.realized_pnl == Decimal("-1.25")
     assert trade.is_maker and trade.executed_timestamp == 1567382401000
+    assert trade.realized_known
+
+
+def test_a_funding_fee_row_and_page() -> None:
+    page = jsoncodec.loads('{"meta":{"total":1,"records_per_page":25,"current_page":1},"rows":'
+                           '[{"symbol":"PERP_ETH_USDC","funding_rate":0.0001,"mark_price":2500,'
+                           '"funding_fee":-0.25,"payment_type":"Receive","status":"Accrued",'
+                           '"created_time":1700000000000,"updated_time":1700000000000}]}')
+    rows, total = wire.FundingFeePage.model_validate(page).to_domain()
+    assert total == 1 and rows[0].funding_fee == Decimal("-0.25")
+    assert (rows[0].payment_type, rows[0].created_time) == ("Receive", 1700000000000)
 
 
 def test_a_liquidation_fill_without_order_id_or_realized_pnl() -> None:
@@ -225,4 +236,5 @@ def test_a_liquidation_fill_without_order_id_or_realized_pnl() -> None:
                           '"realized_pnl":null,"executed_timestamp":5}')
     trade = wire.TradeRow.model_validate(row).to_domain()
     assert trade.order_id is None and trade.realized_pnl == 0 and not trade.is_maker
+    assert not trade.realized_known  # the PnL report counts it as unknown, not as 0
     assert trade.margin_mode is MarginMode.CROSS and trade.executed_price == Decimal("2000.5")

@@ -58,6 +58,9 @@ def pnl_report(report: PnlReport, zone: tzinfo) -> str:
         parts.append(fmt.table(rows, "lrrr"))
     title = "Total" if report.symbol is None else base_of(report.symbol)
     parts.append(f"<b>{esc(title)}</b> (USDC)\n" + fmt.table(_figures(report.total), "lr"))
+    if report.total.unknown_realized:
+        parts.append(f"⚠️ {report.total.unknown_realized} fill(s) came without realized PnL "
+                     "(Orderly reports it for recent fills only); counted as 0.")
     parts.append(f"<i>{NOTE}</i>")
     return "\n".join(parts)
 
