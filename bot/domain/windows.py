@@ -82,15 +82,3 @@ def daily_due(now_ms: int, zone: tzinfo, at: time, last_sent: date | None) -> da
     if last_sent is not None and last_sent >= today:
         return None
     return today if now.time().replace(tzinfo=None) >= at else None
-
-
-def next_due_ms(now_ms: int, zone: tzinfo, at: time, last_sent: date | None) -> int:
-    """When the next summary falls due (now when it is due already)."""
-    if daily_due(now_ms, zone, at, last_sent) is not None:
-        return now_ms
-    today = local_now(now_ms, zone).date()
-    day = today + timedelta(days=1) if last_sent is not None and last_sent >= today else today
-    if day == today and to_ms(datetime.combine(day, at, zone)) <= now_ms:
-        day += timedelta(days=1)
-    # a wall-clock time inside a DST gap resolves (fold=0) to an instant after the gap starts
-    return max(now_ms, to_ms(datetime.combine(day, at, zone)))
