@@ -167,7 +167,7 @@ class BotRuntime:
             websocket=link.ws_private_url is not None,
         )
         self.monitor.private_listeners.append(self.fills.on_stream_event)
-        self.daily = install_pnl(self.services, db, link.client)
+        self.daily = install_pnl(self.services, link.client)
         self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
         self.services.status.feed_age = self.monitor.feed_age
         self.services.status.watched = self.monitor.watched_count

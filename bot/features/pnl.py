@@ -1,13 +1,11 @@
 """The PnL feature's wiring: the PnlService for /pnl, /daily and /tz, and the morning
 summaries sent through the notifier at information priority.
 
-    summaries = install_pnl(runtime.services, db, link.client)   # in BotRuntime
+    summaries = install_pnl(runtime.services, link.client)   # in BotRuntime
     asyncio.create_task(summaries.run())
 """
 
 from __future__ import annotations
-
-from sqlite_utils import Database
 
 from bot.handlers.context import Services
 from bot.handlers.reports.render import daily_summary
@@ -15,7 +13,6 @@ from bot.orderly.client import OrderlyClient
 from bot.services.delivery.notifier import Priority
 from bot.services.reports.daily import DailySummaries, Sink
 from bot.services.reports.pnl import PNL_KEY, DailySummary, PnlService
-from storage.chat_clock import ChatClockStore
 
 
 def make_daily_sink(services: Services) -> Sink:
@@ -25,10 +22,10 @@ def make_daily_sink(services: Services) -> Sink:
     return sink
 
 
-def install_pnl(services: Services, db: Database, client: OrderlyClient) -> DailySummaries:
+def install_pnl(services: Services, client: OrderlyClient) -> DailySummaries:
     """Build the PnlService into services.extras and the daily-summary scheduler."""
-    store = ChatClockStore(db)
-    pnl = PnlService(client, services.markets, services.trading, store, services.clock)
+    pnl = PnlService(client, services.markets, services.trading, services.storage,
+                     services.clock)  # fmt: skip
     services.extras[PNL_KEY] = pnl
-    return DailySummaries(store, pnl, make_daily_sink(services), services.clock,
+    return DailySummaries(pnl, make_daily_sink(services), services.clock,
                           interval=services.timings.daily_check_interval)  # fmt: skip

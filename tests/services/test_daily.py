@@ -23,8 +23,8 @@ from bot.services.trading.leverage import LeverageService
 from bot.services.trading.markets import MarketDirectory
 from bot.services.trading.orders import TradingService
 from bot.timing import FakeClock
-from storage.chat_clock import ChatClockStore
 from storage.db import open_database
+from storage.worker import Storage
 
 ETH = "PERP_ETH_USDC"
 # 2026-07-01 05:00 UTC = 07:00 in Berlin (CEST)
@@ -35,7 +35,7 @@ START = datetime(2026, 7, 1, 5, 0, tzinfo=UTC).timestamp()
 class World:
     clock: FakeClock
     engine: PaperEngine
-    store: ChatClockStore
+    storage: Storage
     pnl: PnlService
     daily: DailySummaries
     sent: list[tuple[int, DailySummary]] = field(default_factory=list)
@@ -66,23 +66,26 @@ async def world() -> AsyncIterator[World]:
                              transport=Flaky(app=app)) as client:  # fmt: skip
         markets = MarketDirectory(client)
         trading = TradingService(client, markets, LeverageService(client, markets))
-        store = ChatClockStore(open_database(":memory:"))
-        pnl = PnlService(client, markets, trading, store, clock)
+        storage = Storage(open_database(":memory:"))
+        pnl = PnlService(client, markets, trading, storage, clock)
         sent: list[tuple[int, DailySummary]] = []
 
         async def sink(chat_id: int, summary: DailySummary) -> None:
             sent.append((chat_id, summary))
 
-        w = World(clock, engine, store, pnl, DailySummaries(
-            store, pnl, sink, clock, interval=1.0,
-            allowed=lambda chat: chat not in state["w"].off), sent)  # fmt: skip
+        async def allowed(chat: int) -> bool:
+            return chat not in state["w"].off
+
+        w = World(clock, engine, storage, pnl, DailySummaries(
+            pnl, sink, clock, interval=1.0, allowed=allowed), sent)  # fmt: skip
         state["w"] = w
         yield w
+        storage.close()
 
 
 async def test_due_once_per_local_day(world: World) -> None:
-    world.pnl.set_zone(1, "Europe/Berlin")
-    world.pnl.set_daily(1, time(8, 0))  # 07:00 now: due in an hour
+    await world.pnl.set_zone(1, "Europe/Berlin")
+    await world.pnl.set_daily(1, time(8, 0))  # 07:00 now: due in an hour
     assert await world.daily.round() == 0
     world.clock.advance(3600)
     assert await world.daily.round() == 1
@@ -96,14 +99,14 @@ async def test_due_once_per_local_day(world: World) -> None:
 
 
 async def test_a_time_already_past_starts_tomorrow(world: World) -> None:
-    world.pnl.set_daily(2, time(4, 0))  # UTC: 05:00 now
+    await world.pnl.set_daily(2, time(4, 0))  # UTC: 05:00 now
     assert await world.daily.round() == 0
     world.clock.advance(23 * 3600)  # 04:00 UTC the next day
     assert await world.daily.round() == 1
 
 
 async def test_switched_off_days_are_skipped_and_a_down_exchange_postpones(world: World) -> None:
-    world.pnl.set_daily(3, time(6, 0))
+    await world.pnl.set_daily(3, time(6, 0))
     world.off.add(3)
     world.clock.advance(3600)
     assert await world.daily.round() == 0

@@ -23,7 +23,7 @@ async def pnl(c: Ctx, cmd: Pnl) -> None:
         await c.reply(errors.not_available("/pnl"))
         return
     report = await service.report(c.chat_id, cmd.span, cmd.symbol)
-    await c.reply(render_pnl.pnl_report(report, service.zone(c.chat_id)))
+    await c.reply(render_pnl.pnl_report(report, await service.zone(c.chat_id)))
 
 
 async def daily(c: Ctx, cmd: Daily) -> None:
@@ -31,16 +31,16 @@ async def daily(c: Ctx, cmd: Daily) -> None:
     if service is None:
         await c.reply(errors.not_available("/daily"))
         return
-    zone = service.zone(c.chat_id)
+    zone = await service.zone(c.chat_id)
     if cmd.at is None:
-        await c.reply(render_pnl.daily_settings(service.daily(c.chat_id), zone))
+        await c.reply(render_pnl.daily_settings(await service.daily(c.chat_id), zone))
         return
     if cmd.at is OFF:
-        service.daily_off(c.chat_id)
+        await service.daily_off(c.chat_id)
         c.audit("daily", {"at": "off"}, "done")
         await c.reply(render_pnl.daily_settings(None, zone, changed=True))
         return
-    schedule = service.set_daily(c.chat_id, cmd.at)
+    schedule = await service.set_daily(c.chat_id, cmd.at)
     c.audit("daily", {"at": f"{cmd.at:%H:%M}", "zone": zone.key}, "done")
     await c.reply(render_pnl.daily_settings(schedule, zone, changed=True))
 
@@ -52,10 +52,10 @@ async def tz(c: Ctx, cmd: TimeZone) -> None:
         return
     now = now_ms(c.services.clock)
     if cmd.zone is None:
-        await c.reply(render_pnl.zone_settings(service.zone(c.chat_id), now))
+        await c.reply(render_pnl.zone_settings(await service.zone(c.chat_id), now))
         return
     try:
-        zone = service.set_zone(c.chat_id, cmd.zone)
+        zone = await service.set_zone(c.chat_id, cmd.zone)
     except UserInputError as exc:  # a clear reply with the usage line; nothing was stored
         raise UserInputError(exc.reason, USAGE["tz"]) from None
     c.audit("tz", {"zone": zone.key}, "done")

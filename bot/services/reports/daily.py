@@ -17,19 +17,18 @@ from bot.domain.windows import daily_due
 from bot.errors import ExchangeError
 from bot.services.reports.pnl import DailySummary, PnlService
 from bot.timing import Clock, now_ms
-from storage.chat_clock import ChatClockStore
 
 log = logging.getLogger(__name__)
 Sink = Callable[[int, DailySummary], Awaitable[None]]  # (chat_id, summary) -> send it
-Allowed = Callable[[int], bool]  # may this chat get its daily summary now? (notice switches)
+Allowed = Callable[[int], Awaitable[bool]]  # may this chat get its summary? (notice switches)
 
 
 class DailySummaries:
     def __init__(
-        self, store: ChatClockStore, pnl: PnlService, sink: Sink, clock: Clock, *,
-        interval: float, allowed: Allowed | None = None,
+        self, pnl: PnlService, sink: Sink, clock: Clock, *, interval: float,
+        allowed: Allowed | None = None,
     ) -> None:  # fmt: skip
-        self._store, self._pnl, self._sink, self._clock = store, pnl, sink, clock
+        self._pnl, self._sink, self._clock = pnl, sink, clock
         self._interval, self._allowed = interval, allowed
 
     async def run(self) -> None:
@@ -44,21 +43,21 @@ class DailySummaries:
     async def round(self) -> int:
         """Send every summary due now; returns how many were sent."""
         sent = 0
-        for schedule in self._store.all_daily():
+        for schedule in await self._pnl.schedules():
             chat = schedule.chat_id
-            day = daily_due(now_ms(self._clock), self._pnl.zone(chat), schedule.at,
+            day = daily_due(now_ms(self._clock), await self._pnl.zone(chat), schedule.at,
                             schedule.last_sent)  # fmt: skip
             if day is None:
                 continue
-            if self._allowed is not None and not self._allowed(chat):
-                self._store.mark_sent(chat, day)  # switched off: this day is skipped, not queued
+            if self._allowed is not None and not await self._allowed(chat):
+                await self._pnl.mark_sent(chat, day)  # switched off: the day is skipped
                 continue
             try:
                 summary = await self._pnl.summary(chat)
             except ExchangeError as exc:
                 log.warning("daily summary for chat %s postponed: %s", chat, exc)
                 continue
-            if self._store.mark_sent(chat, day):  # False: another round got there first
+            if await self._pnl.mark_sent(chat, day):  # False: another round got there first
                 await self._sink(chat, summary)
                 sent += 1
         return sent

@@ -2,14 +2,14 @@
 open positions, sums them with bot/domain/pnl.py over a window in the chat's time zone, and
 keeps each chat's time zone (/tz) and morning-summary time (/daily) in SQLite.
 
-    pnl = PnlService(client, markets, trading, ChatClockStore(db), clock)
+    pnl = PnlService(client, markets, trading, storage, clock)
     report = await pnl.report(chat_id, Span.TODAY, "eth")
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -23,6 +23,7 @@ from bot.services.trading.markets import MarketDirectory
 from bot.services.trading.orders import TradingService
 from bot.timing import Clock, now_ms
 from storage.chat_clock import ChatClockStore
+from storage.worker import Storage
 
 PNL_KEY = "pnl"  # services.extras: the PnlService
 SKEW_GRACE_MS = 300_000  # Orderly's timestamp window: the most its clock may differ from ours
@@ -58,46 +59,54 @@ def zone_named(name: str) -> ZoneInfo:
 class PnlService:
     def __init__(
         self, client: OrderlyClient, markets: MarketDirectory, trading: TradingService,
-        store: ChatClockStore, clock: Clock,
+        storage: Storage, clock: Clock,
     ) -> None:  # fmt: skip
         self._client, self._markets, self._trading = client, markets, trading
-        self._store, self._clock = store, clock
+        self._db, self._clock = storage, clock
+        self._store, self._reader = ChatClockStore(storage.db), ChatClockStore(storage.reader)
 
     # ---- time zone ----------------------------------------------------------------------------
-    def zone(self, chat_id: int) -> ZoneInfo:
+    async def zone(self, chat_id: int) -> ZoneInfo:
         """The chat's zone (UTC until /tz sets one, or if the stored one cannot be loaded)."""
         try:
-            return ZoneInfo(self._store.zone_name(chat_id))
+            return ZoneInfo(await self._db.read(self._reader.zone_name, chat_id))
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
-    def set_zone(self, chat_id: int, name: str) -> ZoneInfo:
+    async def set_zone(self, chat_id: int, name: str) -> ZoneInfo:
         """Validate then store; a bad name raises UserInputError and changes nothing."""
         zone = zone_named(name)
-        self._store.set_zone(chat_id, zone.key)
+        await self._db.write(self._store.set_zone, chat_id, zone.key)
         return zone
 
     # ---- daily summary schedule ---------------------------------------------------------------
-    def daily(self, chat_id: int) -> DailySchedule | None:
-        return self._store.daily(chat_id)
+    async def daily(self, chat_id: int) -> DailySchedule | None:
+        return await self._db.read(self._reader.daily, chat_id)
 
-    def set_daily(self, chat_id: int, at: time) -> DailySchedule:
+    async def schedules(self) -> list[DailySchedule]:
+        """Every chat's daily summary, from SQLite (what a restart starts from)."""
+        return await self._db.read(self._reader.all_daily)
+
+    async def set_daily(self, chat_id: int, at: time) -> DailySchedule:
         """Opt in at local `at`; a time already past today starts tomorrow (no summary now)."""
-        now = local_now(now_ms(self._clock), self.zone(chat_id))
+        now = local_now(now_ms(self._clock), await self.zone(chat_id))
         passed = now.time().replace(tzinfo=None) >= at
-        self._store.set_daily(chat_id, at, now.date() if passed else now.date() - timedelta(1))
-        schedule = self._store.daily(chat_id)
-        assert schedule is not None
-        return schedule
+        last = now.date() if passed else now.date() - timedelta(1)
+        await self._db.write(self._store.set_daily, chat_id, at, last)
+        return DailySchedule(chat_id, at, last)
 
-    def daily_off(self, chat_id: int) -> bool:
-        return self._store.daily_off(chat_id)
+    async def daily_off(self, chat_id: int) -> bool:
+        return await self._db.write(self._store.daily_off, chat_id)
+
+    async def mark_sent(self, chat_id: int, day: date) -> bool:
+        """Record `day` as summarised; False when it already was (or the chat opted out)."""
+        return await self._db.write(self._store.mark_sent, chat_id, day)
 
     # ---- reports ------------------------------------------------------------------------------
     async def report(self, chat_id: int, span: Span, symbol_text: str | None = None) -> PnlReport:
         """Realized PnL, fees and funding over the window, and the unrealized PnL now."""
         symbol = (await self._markets.resolve(symbol_text)).symbol if symbol_text else None
-        win = window(span, now_ms(self._clock), self.zone(chat_id))
+        win = window(span, now_ms(self._clock), await self.zone(chat_id))
         # "until now" on the exchange's clock too, which may run ahead of ours by the skew
         win = replace(win, end_ms=win.end_ms + SKEW_GRACE_MS)
         trades = await self._client.get_trades(symbol, start_t=win.start_ms)
@@ -110,4 +119,4 @@ class PnlService:
         the PnL and funding of the last 24 hours."""
         positions = await self._trading.positions()
         report = await self.report(chat_id, Span.DAY)
-        return DailySummary(positions, report, self.zone(chat_id))
+        return DailySummary(positions, report, await self.zone(chat_id))
