@@ -5,6 +5,6 @@ command_types (text → typed commands), fmt (number formatting, escaping), rend
 status and error replies; a face for the feature renderers), keyboards (callback_data forms),
 callbacks (the button router), errors, menu (the command menu, pure data), register (the
 command table and its PTB wiring).
-Features: `trading/`, `account/`, `alerts/`, `notices/`.
+Features: `trading/`, `account/`, `alerts/`, `notices/`, `reports/`.
 May import: bot.services, bot.domain, bot.timing, bot.errors, bot.config, telegram. Never storage.
 """
