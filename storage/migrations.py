@@ -197,3 +197,27 @@ def _pnl_chat_clock(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="0007_risk_mark_history_budgets")
+def _risk_mark_history_budgets(db: Database) -> None:
+    """Mark price history for /chart (downsampled: a point per 10 s for the last hour, per
+    minute up to 24 h, then pruned) and each chat's /budget per symbol."""
+    db.executescript(
+        """
+        CREATE TABLE mark_history (
+            symbol TEXT NOT NULL,
+            ts     REAL NOT NULL,
+            price  TEXT NOT NULL,
+            PRIMARY KEY (symbol, ts)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE budgets (
+            chat_id    INTEGER NOT NULL,
+            symbol     TEXT NOT NULL,
+            amount     TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (chat_id, symbol)
+        );
+        """
+    )

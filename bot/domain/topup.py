@@ -1,8 +1,9 @@
 """The one-tap remedy of a liquidation alert (alert-policy.md): how much margin to offer. Pure.
 
 The suggestion restores the distance to liquidation to twice the warning level at the current
-mark, rounded to a cent, then capped by what the exchange lets the position take and by the
-chat's per-action and per-day caps. Nothing below MIN_TOPUP is offered.
+mark, rounded to a cent, then capped by what the exchange lets the position take, by what the
+chat's budget for the symbol leaves (`/budget`) and by the chat's per-action and per-day caps.
+Nothing below MIN_TOPUP is offered.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.domain.models import MarketInfo, Position
 CENT = Decimal("0.01")
 MIN_TOPUP = Decimal(1)  # USDC: a smaller transfer moves the liquidation price by nothing useful
 TARGET_FACTOR = Decimal(2)  # restore d to 2 × the warning level
-EXCHANGE, PER_ACTION, PER_DAY = "exchange", "per_action", "per_day"
+EXCHANGE, BUDGET, PER_ACTION, PER_DAY = "exchange", "budget", "per_action", "per_day"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class TopupSuggestion:
     amount: Decimal | None  # USDC, whole cents
     target_distance: Decimal  # fraction of mark (0.10 = 10 %)
     reaches_target: bool  # False when a cap stops it short (or nothing can be added)
-    capped_by: str | None  # None, "exchange", "per_action" or "per_day"
+    capped_by: str | None  # None, "exchange", "budget", "per_action" or "per_day"
     uncapped_amount: Decimal  # the cent-rounded margin that reaches the target (0: already there)
     liq_after: Decimal | None = None  # estimated liquidation price once `amount` is added
     distance_after: Decimal | None = None
@@ -68,10 +69,12 @@ def suggest_topup(
     per_action_cap: Decimal | None = None,
     per_day_headroom: Decimal | None = None,
     minimum: Decimal = MIN_TOPUP,
+    budget_headroom: Decimal | None = None,
 ) -> TopupSuggestion:
     """The margin to offer under an alert for this isolated position at `mark`.
 
-    warning is a fraction of mark (0.05); caps of None are off.
+    warning is a fraction of mark (0.05); caps of None are off. budget_headroom is what the
+    symbol's budget leaves (bot.domain.budget.budget_left).
     """
     target = TARGET_FACTOR * warning
     qty, cost = position.position_qty, position.cost_position
@@ -84,7 +87,8 @@ def suggest_topup(
     uncapped = _up_to_cent(raw)
     if uncapped <= 0:
         return TopupSuggestion(None, target, True, None, Decimal(0))
-    caps = [(EXCHANGE, max_add), (PER_ACTION, per_action_cap), (PER_DAY, per_day_headroom)]
+    caps = [(EXCHANGE, max_add), (BUDGET, budget_headroom), (PER_ACTION, per_action_cap),
+            (PER_DAY, per_day_headroom)]
     binding = _binding_cap(uncapped, caps)
     if binding is None:
         amount, capped_by, cap = uncapped, None, None

@@ -1,0 +1,15 @@
+"""Reading a PNG's header: whether bytes are a PNG and how large it is (no decoding)."""
+
+from __future__ import annotations
+
+import struct
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the IHDR chunk, or None when `data` is not a PNG."""
+    if len(data) < 24 or not data.startswith(SIGNATURE) or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return (width, height) if width > 0 and height > 0 else None
