@@ -55,6 +55,8 @@ class BotMessage:
     edit_date: int | None = None
     kind: str = "text"  # "text" or "photo"
     deleted: bool = False
+    photo: bytes | None = None  # an uploaded photo's bytes (a PNG or JPEG)
+    photo_size: tuple[int, int] | None = None  # (width, height) when the upload says
 
     @property
     def keyboard(self) -> list[list[Button]]:
@@ -84,9 +86,10 @@ class BotMessage:
         text_key, entities_key = ("caption", "caption_entities") if self.kind == "photo" else (
             "text", "entities")  # fmt: skip
         if self.kind == "photo":
+            width, height = self.photo_size or (640, 480)
             out["photo"] = [{"file_id": f"photo-{self.chat_id}-{self.message_id}",
-                             "file_unique_id": f"p{self.message_id}", "width": 640,
-                             "height": 480}]  # fmt: skip
+                             "file_unique_id": f"p{self.message_id}", "width": width,
+                             "height": height}]  # fmt: skip
         if self.text:
             out[text_key] = self.text
         if self.entities:

@@ -20,7 +20,10 @@ from bot.botapi.strict import (
 )
 from bot.botapi.updates import UpdateQueue
 from bot.botapi.webhook import WebhookSender
+from bot.charts.png import png_size
 from bot.timing import Clock, SystemClock
+
+JPEG_SOI = b"\xff\xd8\xff"
 
 CALLBACK_TTL = 15.0  # seconds Telegram keeps a callback query answerable
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
@@ -144,13 +147,21 @@ class BotApiMethods:
 
     async def _send_photo(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(p)
-        if not p.get("photo"):
+        photo = p.get("photo")
+        if not photo:
             raise bad_request("there is no photo in the request")
+        data, size = None, None
+        if isinstance(photo, dict):  # an upload (a string is a file_id or URL)
+            data = bytes(photo.get("data") or b"")
+            size = png_size(data)
+            if size is None and not data.startswith(JPEG_SOI):
+                raise bad_request("IMAGE_PROCESS_FAILED")
         caption = p.get("caption")
         text, entities = render_text(caption, p.get("parse_mode"), limit=MAX_CAPTION, caption=True)
         markup = check_reply_markup(p.get("reply_markup"))
         msg = BotMessage(chat_id, 0, text, str(caption or ""), p.get("parse_mode"),
-                         int(self.clock.time()), entities, markup, kind="photo")  # fmt: skip
+                         int(self.clock.time()), entities, markup, kind="photo",
+                         photo=data, photo_size=size)  # fmt: skip
         return await self._deliver("sendPhoto", p, msg)
 
     async def _edit_message_text(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -48,8 +48,8 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
         name = str(part.get_param("name", header="content-disposition"))
         payload = part.get_payload(decode=True)
         payload = payload if isinstance(payload, bytes) else b""
-        if part.get_filename():  # an uploaded file: remember what, not the bytes
-            params[name] = {"filename": part.get_filename(), "size": len(payload)}
+        if part.get_filename():  # an uploaded file: its name, size and bytes
+            params[name] = {"filename": part.get_filename(), "size": len(payload), "data": payload}
         else:
             params[name] = _coerce(name, payload.decode())
     return params

@@ -14,6 +14,12 @@ from bot.botapi import BotApiEmulator, emulator_transport, parse_html
 from bot.botapi.strict import ApiError
 from bot.timing import FakeClock
 
+# A real 1 x 1 PNG (signature, IHDR, IDAT, IEND).
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
 CHAT, USER = 100, 100
 TOKEN = "987654:SECRET-token"
 
@@ -322,12 +328,16 @@ async def test_transport_decodes_form_json_and_multipart(
     res = await client.post("SENDMESSAGE", json={"chat_id": CHAT, "text": "json"})
     assert res.json()["ok"]
     photo = {"chat_id": str(CHAT), "caption": "<b>c</b>", "parse_mode": "HTML"}
-    res = await client.post("sendPhoto", data=photo, files={"photo": ("p.png", b"\x89PNG")})
+    res = await client.post("sendPhoto", data=photo, files={"photo": ("p.png", PNG_1X1)})
     assert res.json()["result"]["caption"] == "c"
     texts = [(c.method, c.params.get("text")) for c in emu.calls]
     assert texts == [("sendMessage", "123"), ("sendMessage", "json"), ("sendPhoto", None)]
     assert emu.calls[0].params["reply_markup"] == keyboard("k")
-    assert emu.calls[2].params["photo"] == {"filename": "p.png", "size": 4}
+    assert emu.calls[2].params["photo"]["filename"] == "p.png"
+    assert emu.calls[2].params["photo"]["size"] == len(PNG_1X1)
+    assert emu.sent_messages(CHAT)[-1].photo_size == (1, 1)
+    bad = await client.post("sendPhoto", data=photo, files={"photo": ("p.png", b"\x89PNG")})
+    assert bad.status_code == 400 and "IMAGE_PROCESS_FAILED" in bad.json()["description"]
     assert (await client.post("noSuchMethod")).status_code == 404
 
 

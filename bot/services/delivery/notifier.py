@@ -37,6 +37,8 @@ from bot.services.delivery.outbox import (
 from bot.services.delivery.splitting import TELEGRAM_LIMIT, html_to_plain, split_html
 from bot.timing import DEFAULT_TIMINGS, Clock
 
+CAPTION_LIMIT = 1024  # a photo's caption; what is longer follows as messages
+
 __all__ = ["Delivery", "DeliveryFailed", "DeliveryStatus", "Notifier", "Priority"]
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,20 @@ class Notifier:
         return await self.send(chat_id, html, priority=Priority.REPLY, keyboard=keyboard,
                                disable_notification=quiet)  # fmt: skip
 
+    async def send_photo(
+        self, chat_id: ChatId, png: bytes, caption_html: str, *,
+        priority: Priority = Priority.REPLY, keyboard: Any = None, filename: str = "picture.png",
+        disable_notification: bool = False,
+    ) -> Delivery:  # fmt: skip
+        """Queue a picture (sendPhoto, multipart upload) with an HTML caption, through the same
+        queue, pacing, 429 and retry handling as every message; a caption over 1024 characters
+        continues in text messages (the keyboard on the last part)."""
+        return self._enqueue(OutItem(
+            chat_id, self._split(caption_html, CAPTION_LIMIT), Priority(priority), keyboard,
+            None, disable_notification, enqueued_at=self._clock.monotonic(), photo=png,
+            photo_name=filename,
+        ))  # fmt: skip
+
     async def edit(
         self, chat_id: ChatId, message_id: int, html: str, keyboard: Any = None,
         *, priority: Priority = Priority.CRITICAL,
@@ -134,8 +150,9 @@ class Notifier:
             edit_message_id=message_id, enqueued_at=self._clock.monotonic(),
         ))  # fmt: skip
 
-    def _split(self, html: str) -> list[str]:
-        chunks = [c for c in split_html(html, self._limit) if html_to_plain(c).strip()]
+    def _split(self, html: str, limit: int | None = None) -> list[str]:
+        size = self._limit if limit is None else min(limit, self._limit)
+        chunks = [c for c in split_html(html, size) if html_to_plain(c).strip()]
         if not chunks:
             raise ValueError("nothing to send: the message text is empty")
         return chunks

@@ -53,6 +53,8 @@ class OutItem:
     plain: bool = False  # resend the current chunk without parse mode
     in_flight: bool = False
     delivery: Any = None  # the notifier's handle for whoever waits on this item
+    photo: bytes | None = None  # a picture sent with the first chunk as its caption
+    photo_name: str = "picture.png"
 
     @property
     def started(self) -> bool:
@@ -113,7 +115,7 @@ class NotifierStats:
     """Counters for benchmarks and /status."""
 
     sent: int = 0  # items fully delivered
-    api_calls: int = 0  # successful sendMessage / editMessageText calls
+    api_calls: int = 0  # successful sendMessage / sendPhoto / editMessageText calls
     retried_429: int = 0
     retried_network: int = 0
     plain_fallbacks: int = 0

@@ -46,6 +46,7 @@ class FakeBot:
     attempts: int = 0
     script: list[tuple[Callable[[Call], bool], Exception, int]] = field(default_factory=list)
     next_id: int = 100
+    photos: list[tuple[str, bytes]] = field(default_factory=list)
 
     def fail(self, exc: Exception, when: Callable[[Call], bool] = lambda c: True, times=1) -> None:
         self.script.append((when, exc, times))
@@ -68,6 +69,15 @@ class FakeBot:
         call = Call("send", chat_id, text, parse_mode, reply_markup, disable_notification,
                     self.next_id, self.clock.monotonic())  # fmt: skip
         return SimpleNamespace(message_id=self._handle(call).message_id)
+
+    async def send_photo(self, chat_id, photo, caption=None, parse_mode=None, reply_markup=None,
+                         disable_notification=False, **kw):  # fmt: skip
+        self.next_id += 1
+        call = Call("photo", chat_id, caption, parse_mode, reply_markup, disable_notification,
+                    self.next_id, self.clock.monotonic())  # fmt: skip
+        message_id = self._handle(call).message_id
+        self.photos.append((photo.filename, photo.input_file_content))  # delivered ones only
+        return SimpleNamespace(message_id=message_id)
 
     async def edit_message_text(self, text, chat_id=None, message_id=None, parse_mode=None,
                                 reply_markup=None, **kw):  # fmt: skip
@@ -387,3 +397,34 @@ async def test_real_ptb_bot_errors_are_understood(clock: FakeClock, sleep: FakeS
     assert [(d["text"], d.get("parse_mode")) for d in sent] == [("ETH 2% & falling", None)]
     assert refused.status is DeliveryStatus.BLOCKED and blocked == [9]
     assert await edited == [77]
+
+
+async def test_a_photo_goes_in_its_place_paced_and_retried_after_429(
+    notifier: Notifier, bot: FakeBot, sleep: FakeSleep, clock: FakeClock
+):
+    bot.fail(flood(2), when=lambda c: c.method == "photo")
+    await notifier.send(1, "first", priority=Priority.REPLY)
+    picture = await notifier.send_photo(1, b"\x89PNG-bytes", "<b>ETH</b> chart",
+                                        filename="eth.png")  # fmt: skip
+    await notifier.send(1, "after", priority=Priority.REPLY)
+    await run(notifier)
+    assert [(c.method, c.text) for c in bot.calls] == [
+        ("send", "first"), ("photo", "<b>ETH</b> chart"), ("send", "after")]
+    assert bot.photos == [("eth.png", b"\x89PNG-bytes")]  # sent once, after the 429
+    assert 2.0 in sleep.delays and notifier.stats.retried_429 == 1
+    assert bot.calls[1].at - bot.calls[0].at >= 1.0  # one per second per chat, photos too
+    assert await picture == [bot.calls[1].message_id]
+
+
+async def test_a_long_caption_continues_as_messages_and_bad_html_falls_back_to_plain(
+    notifier: Notifier, bot: FakeBot
+):
+    bot.fail(BadRequest("Can't parse entities: unsupported start tag"),
+             when=lambda c: c.method == "photo" and c.parse_mode == "HTML")  # fmt: skip
+    caption = "\n".join(f"line {n} " + "x" * 40 for n in range(40))  # ~2,000 characters
+    await notifier.send_photo(1, b"png", caption, keyboard="kb")
+    await run(notifier)
+    assert bot.calls[0].method == "photo" and len(bot.calls[0].text) <= 1024
+    assert bot.calls[0].parse_mode is None  # resent as plain text
+    assert all(c.method == "send" for c in bot.calls[1:]) and bot.calls[-1].reply_markup == "kb"
+    assert len(bot.photos) == 1 and bot.calls[0].reply_markup is None
