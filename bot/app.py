@@ -23,6 +23,7 @@ from bot.handlers.alerts.commands import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
 from bot.handlers.trading import cards
+from bot.risk_feature import install_risk
 from bot.runtime.checkpoints import pause_at
 from bot.runtime.heartbeat import beat_forever, heartbeat_path
 from bot.runtime.poll_watch import PollWatch
@@ -168,6 +169,7 @@ class BotRuntime:
         )
         self.monitor.private_listeners.append(self.fills.on_stream_event)
         self.daily = install_pnl(self.services, link.client)
+        self.risk = install_risk(self.services, db, self.monitor)
         self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
         self.services.status.feed_age = self.monitor.feed_age
         self.services.status.watched = self.monitor.watched_count
@@ -282,6 +284,7 @@ class BotRuntime:
         if self.app.running:
             await self.app.stop()
         await self.services.notifier.stop(drain=True)
+        self.risk.close()
         await self.app.shutdown()
         if self._fills_db is not self.services.storage.db:
             self._fills_db.close()

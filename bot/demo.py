@@ -20,7 +20,7 @@ from typing import TextIO
 
 from bot.app import BotRuntime
 from bot.botapi.emulator import BotApiEmulator
-from bot.botapi.messages import SendEvent
+from bot.botapi.messages import BotMessage, SendEvent
 from bot.botapi.transport import ptb_requests
 from bot.config import Network, Settings
 from bot.domain.symbols import resolve_symbol
@@ -33,6 +33,8 @@ DEMO_HELP = ("demo: type commands as in Telegram (/help), a number to press a bu
              "!price SYMBOL PRICE to move the market, !funding SYMBOL RATE to pay one funding "
              "epoch (e.g. 0.0001: longs pay, shorts receive; see /pnl), !quit to leave")
 QUIET_SECONDS = 0.5
+# Pictures outlive the demo's temporary data directory, so they can be opened afterwards.
+PICTURES = Path(tempfile.gettempdir()) / "margin-desk-demo-pictures"
 PRICE_SETTLE = 2.5  # two mark ticks: the warning debounce needs two updates
 SETTLE_TIMEOUT = 20.0
 
@@ -40,8 +42,9 @@ SETTLE_TIMEOUT = 20.0
 class TerminalChat:
     """Prints what the bot does and maps typed numbers to the buttons it showed."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, pictures: Path | None = None) -> None:
         self._out = out
+        self._pictures = pictures or PICTURES
         self._buttons: dict[int, tuple[int, str]] = {}  # number -> (message_id, data)
         self._next = 1
         self.last_event_at = 0.0
@@ -54,11 +57,14 @@ class TerminalChat:
                 self._print(f"  ({text})")
             return
         message = event.message
-        if message is None or event.method not in ("sendMessage", "editMessageText",
+        if message is None or event.method not in ("sendMessage", "sendPhoto", "editMessageText",
                                                    "editMessageReplyMarkup"):
             return
-        prefix = "bot" if event.method == "sendMessage" else "bot (edited)"
-        self._print(f"{prefix}> " + message.text.replace("\n", "\n     "))
+        prefix = "bot" if event.method in ("sendMessage", "sendPhoto") else "bot (edited)"
+        text = message.text
+        if event.method == "sendPhoto":
+            text = f"{self._save(message)}\n{text}".rstrip()
+        self._print(f"{prefix}> " + text.replace("\n", "\n     "))
         labels = []
         for row in message.keyboard:
             for button in row:
@@ -69,6 +75,16 @@ class TerminalChat:
                 labels.append(f"[{number}] {button.text}")
         if labels:
             self._print("     " + "  ".join(labels))
+
+    def _save(self, message: BotMessage) -> str:
+        """Write a photo the bot sent to a file; the line that shows it in the terminal."""
+        if message.photo is None:
+            return "[photo]"
+        self._pictures.mkdir(parents=True, exist_ok=True)
+        path = self._pictures / f"photo-{message.chat_id}-{message.message_id}.png"
+        path.write_bytes(message.photo)
+        width, height = message.photo_size or (0, 0)
+        return f"[photo {width}×{height} saved to {path}]"
 
     def button(self, number: int) -> tuple[int, str] | None:
         return self._buttons.get(number)

@@ -84,6 +84,7 @@ class MarginQuote:
     distance_before: Decimal | None
     distance_after: Decimal | None
     max_allowed: Decimal
+    note: str | None = None  # e.g. the amount cut to what the symbol's budget leaves
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ from bot.handlers.command_types import (
     TakeProfitStopLoss,
     TimeZone,
 )
+from bot.handlers.risk import parsing as risk_parsing
 
 __all__ = [
     "OFF", "USAGE", "AlertSet", "AlertShow", "AlertToggle", "Balance", "BuySell", "Cancel",
@@ -96,6 +97,7 @@ USAGE: dict[str, str] = {
     "daily": "/daily [HH:MM|off] — morning summary at your local time, e.g. /daily 08:00",
     "tz": "/tz [ZONE] — your time zone for /pnl and /daily, e.g. /tz Europe/Berlin",
 }
+USAGE.update(risk_parsing.USAGE)
 HELP_HINT = "send /help for the list of commands"
 NOTIFY_KINDS = ("fills", "orders")
 
@@ -344,6 +346,7 @@ _PARSERS = {
     "pnl": _pnl,
     "daily": _daily,
     "tz": _tz,
+    **risk_parsing.PARSERS,
 }
 
 

@@ -26,6 +26,8 @@ from bot.handlers.notices import commands as notices
 from bot.handlers.reports import commands as reports
 from bot.handlers.tpsl import commands as tpsl
 from bot.handlers.trading import commands as trading
+from bot.handlers.risk import commands as risk_commands
+from bot.handlers.risk import parsing as rp
 
 Handler = Callable[[Ctx, Any], Awaitable[None]]
 _ADDRESSED = re.compile(r"/[A-Za-z0-9_]{1,32}@([A-Za-z0-9_]{1,64})(?:\s|$)")
@@ -61,6 +63,10 @@ HANDLERS: dict[type, Handler] = {
     p.Pnl: reports.pnl,
     p.Daily: reports.daily,
     p.TimeZone: reports.tz,
+    rp.Risk: risk_commands.risk,
+    rp.BudgetShow: risk_commands.budget,
+    rp.BudgetSet: risk_commands.budget,
+    rp.Chart: risk_commands.chart,
 }
 
 

@@ -17,7 +17,7 @@ from bot.domain.alert_policy import DecisionKind, Level
 from bot.domain.models import MarketInfo, Position
 from bot.domain.outcome import Outcome
 from bot.domain.symbols import base_of
-from bot.domain.topup import EXCHANGE, PER_ACTION, PER_DAY, TopupSuggestion
+from bot.domain.topup import BUDGET, EXCHANGE, PER_ACTION, PER_DAY, TopupSuggestion
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
 from bot.handlers.trading.outcomes import expiry_line
@@ -26,7 +26,7 @@ from bot.services.monitor.alert_views import TopupOffer
 LIVE = "live"  # a card refreshed with live numbers (the Refresh button)
 _ICONS = {Level.WARNING: "⚠️", Level.CRITICAL: "🚨"}
 _CAPPED_BY = {EXCHANGE: "what the account can add now", PER_ACTION: "your per-action limit",
-              PER_DAY: "your per-day limit"}
+              PER_DAY: "your per-day limit", BUDGET: "the symbol's budget (/budget)"}
 _EXPIRY = re.compile(r"\n*<i>Valid \d+ s\.</i>\s*$")
 
 
@@ -190,6 +190,9 @@ def topup_line(s: TopupSuggestion, market: MarketInfo | None = None) -> str | No
                  f"{fmt.pct(s.distance_after)} away")
         if s.capped_by is None:
             return f"➕ {offer}"
+        if s.capped_by == BUDGET and market is not None:
+            return (f"➕ Capped by the {esc(market.base)} budget (/budget): {offer} "
+                    f"({level_pct(s.target_distance)} needs {fmt.usdc(s.uncapped_amount)} USDC)")
         return (f"➕ Capped by {_CAPPED_BY[s.capped_by]}: {offer} "
                 f"({level_pct(s.target_distance)} needs {fmt.usdc(s.uncapped_amount)} USDC)")
     if s.capped_by is None:
@@ -197,7 +200,9 @@ def topup_line(s: TopupSuggestion, market: MarketInfo | None = None) -> str | No
     cap = fmt.usdc_max(s.cap)
     reason = {EXCHANGE: f"the account can add only {cap} USDC now",
               PER_ACTION: f"your per-action limit is {cap} USDC (/limits)",
-              PER_DAY: f"your per-day limit has {cap} USDC left (/limits)"}[s.capped_by]
+              PER_DAY: f"your per-day limit has {cap} USDC left (/limits)",
+              BUDGET: (f"the {esc(market.base) if market else 'symbol'} budget leaves {cap} "
+                       "USDC (/budget)")}[s.capped_by]
     return f"➕ No top-up offered: {reason}."
 
 

@@ -151,5 +151,5 @@ def margin_card(
         ("position", fmt.side_qty(quote.position.position_qty, market)),
         ("max " + ("add" if adding else "reduce"), f"{fmt.usdc_max(quote.max_allowed)} USDC"),
     ]
-    return _card(title, rows, None, ttl_seconds)
+    return _card(title, rows, quote.note, ttl_seconds)
 

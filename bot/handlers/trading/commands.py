@@ -6,6 +6,8 @@ the exchange is called when Confirm is pressed (callbacks.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.handlers import keyboards, render
 from bot.handlers.context import Ctx
 from bot.handlers.parsing import (
@@ -18,6 +20,7 @@ from bot.handlers.parsing import (
     ModeSet,
     ModeShow,
 )
+from bot.handlers.risk.commands import cap_margin_add
 from bot.handlers.trading import cards
 from bot.services.trading.modes import DESK_DEFAULT
 
@@ -76,6 +79,9 @@ async def cancel_all(c: Ctx, cmd: CancelAll) -> None:
 
 
 async def margin(c: Ctx, cmd: MarginChange) -> None:
-    quote = await c.services.margin.quote(cmd.action, cmd.symbol, cmd.amount)
+    amount, note = await cap_margin_add(c, cmd.action, cmd.symbol, cmd.amount)  # /budget
+    quote = await c.services.margin.quote(cmd.action, cmd.symbol, amount)
+    if note is not None:
+        quote = replace(quote, note=note)
     approval = await c.services.approvals.for_margin(c.chat_id, c.user_id, quote)
     await c.reply(cards.margin_card(quote), keyboards.confirm(approval.token))

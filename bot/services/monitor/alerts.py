@@ -86,6 +86,8 @@ class AlertService:
         self._markets, self._approvals, self._clock = markets, approvals, clock
         # key -> (monotonic start, the read's future): concurrent offers share one request
         self._shared: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
+        # (chat, symbol, margin) -> what the chat's /budget still allows (None: no budget)
+        self.budget_left: Callable[[int, str, Decimal], Awaitable[Decimal | None]] | None = None
 
     # ---- thresholds and on/off ---------------------------------------------------------
     async def set_thresholds(
@@ -257,7 +259,9 @@ class AlertService:
             levels.warn_pct / HUNDRED if warning is None else warning,
             max_add, chat.per_action_cap,
             headroom,
-        )
+            budget_headroom=None if self.budget_left is None else await self.budget_left(
+                chat_id, p.symbol, p.margin),
+        )  # fmt: skip
         offer = TopupOffer(view, ticker.mark_price, levels, suggestion)
         if suggestion.amount is None:
             return offer

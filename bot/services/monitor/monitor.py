@@ -115,6 +115,8 @@ class Monitor:
         # Other features that follow the same private stream (fill notices): each gets every
         # private push and connection change after the monitor has taken it.
         self.private_listeners: list[Callable[[StreamEvent], Awaitable[None]]] = []
+        # Every fresh mark (symbol, price, epoch seconds), pushed or polled: the chart history.
+        self.mark_listeners: list[Callable[[str, Decimal, float], None]] = []
 
     # ---- what /status and /alert read ---------------------------------------------------------
 
@@ -336,6 +338,8 @@ class Monitor:
         self._watches.out.extend(self._feed.recover(now_m))
         self._feed.last_mark_at = now_m
         self._book.set_mark(symbol, price, now_m)
+        for listener in self.mark_listeners:
+            listener(symbol, price, now)
         looks: dict[PosKey, Observation] = {}  # every chat watching a position sees one look
         for key in self._index.crossed(symbol, price):
             watch = self._watches.get(key)

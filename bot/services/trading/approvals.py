@@ -91,7 +91,7 @@ class ApprovalService:
         self._algos = algos
         self._clock = clock
         self._timings = timings
-        self._prechecks: dict[str, PressCheck] = {}
+        self._prechecks: dict[str, list[PressCheck]] = {}
         self._checkpoint = checkpoint or _no_checkpoint
         self._settler = Settler(storage, store, audit, trading, margin, clock, timings,
                                 algos=algos)
@@ -99,7 +99,7 @@ class ApprovalService:
 
     def add_precheck(self, kind: str, check: PressCheck) -> None:
         """Re-check something more at press time for approvals of `kind` (e.g. top-up caps)."""
-        self._prechecks[kind] = check
+        self._prechecks.setdefault(kind, []).append(check)
 
     # ---- creating cards ----------------------------------------------------------------
     async def for_order(self, chat_id: int, user_id: int, quote: OrderQuote) -> Approval:
@@ -239,8 +239,7 @@ class ApprovalService:
         allowed = await self._margin.max_allowed(position, change.action)
         if change.amount > allowed:
             raise UserInputError(f"only {cents_down(allowed)} USDC can be moved now; ask again")
-        precheck = self._prechecks.get(approval.kind)
-        if precheck is not None:
+        for precheck in self._prechecks.get(approval.kind, ()):
             await precheck(approval)
         await self._checkpoint("claimed")
         stamp = await self._record_intent(approval, approval.action)

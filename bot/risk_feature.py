@@ -1,0 +1,74 @@
+"""The risk budget and pictures feature's wiring: its services, the budget's cap on top-ups (the
+alert's Add amount and every press), and the mark history fed from the monitor.
+
+    risk = install_risk(runtime.services, db, monitor)   # after install_alerts, before start()
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlite_utils import Database
+
+from bot.charts.renderer import ChartRenderer
+from bot.domain.topup import TopupSuggestion
+from bot.errors import MarginDeskError
+from bot.handlers.commands_alerts import ALERTS_KEY
+from bot.handlers.context import Services
+from bot.handlers.risk.commands import CHARTS_KEY, RISK_KEY
+from bot.services.actions import MARGIN, TOPUP
+from bot.services.alerts import AlertService
+from bot.services.monitor import Monitor
+from bot.services.risk.budget import RiskService
+from bot.services.risk.charts import ChartService
+from storage.budgets import BudgetStore
+from storage.mark_history import MarkHistory
+from storage.thresholds import ThresholdStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RiskFeature:
+    risk: RiskService
+    charts: ChartService
+    history: MarkHistory
+    renderer: ChartRenderer
+
+    def record_mark(self, symbol: str, price: Decimal, now: float) -> None:
+        try:
+            self.history.record(symbol, price, now)
+        except Exception:  # the chart history must never disturb the monitor
+            log.exception("recording the mark history failed")
+
+    def close(self) -> None:
+        self.history.flush()
+        self.renderer.close()
+
+
+def install_risk(services: Services, db: Database, monitor: Monitor | None) -> RiskFeature:
+    """Build the services into services.extras, cap top-ups by the budget, follow the marks."""
+    risk = RiskService(BudgetStore(db), services.trading, services.markets, services.clock)
+    history, renderer = MarkHistory(db), ChartRenderer()
+    charts = ChartService(history, services.trading, services.markets, ThresholdStore(db),
+                          renderer, services.clock)  # fmt: skip
+    services.extras[RISK_KEY], services.extras[CHARTS_KEY] = risk, charts
+    for kind in (MARGIN, TOPUP):
+        services.approvals.add_precheck(kind, risk.check_press)
+    alerts = services.extras.get(ALERTS_KEY)
+    if isinstance(alerts, AlertService):
+        alerts.budget_left = risk.left
+
+        async def topup(chat_id: int, symbol: str) -> TopupSuggestion | None:
+            try:
+                return (await alerts.quote_topup(chat_id, symbol))[1]
+            except MarginDeskError:
+                return None  # the chart goes without the top-up target
+
+        charts.topup = topup
+    feature = RiskFeature(risk, charts, history, renderer)
+    if monitor is not None:
+        monitor.mark_listeners.append(feature.record_mark)
+    return feature
