@@ -44,6 +44,7 @@ class RiskFeature:
             log.exception("recording the mark history failed")
 
     def close(self) -> None:
+        self.charts.cancel_background()
         self.history.flush()
         self.renderer.close()
 

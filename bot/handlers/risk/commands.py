@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Coroutine
 from decimal import Decimal
+from typing import Any
 
 from bot.domain.models import MarginAction
 from bot.handlers import errors
@@ -15,6 +18,7 @@ from bot.services.risk.charts import ChartService
 
 RISK_KEY = "risk"  # services.extras: the RiskService
 CHARTS_KEY = "charts"  # services.extras: the ChartService
+log = logging.getLogger(__name__)
 
 
 def risk_of(c: Ctx) -> RiskService | None:
@@ -35,9 +39,13 @@ async def risk(c: Ctx, cmd: Risk) -> None:
         return
     figures = await service.figures(c.chat_id)
     if cmd.picture and charts is not None:
-        png = await charts.budget_chart(figures)
-        await c.services.notifier.send_photo(c.chat_id, png, render.budget_caption(figures),
-                                             filename="risk-budget.png")  # fmt: skip
+
+        async def draw_and_send() -> None:
+            png = await charts.budget_chart(figures)
+            await c.services.notifier.send_photo(c.chat_id, png, render.budget_caption(figures),
+                                                 filename="risk-budget.png")  # fmt: skip
+
+        charts.in_background(_answering(c, draw_and_send()))
         return
     await c.reply(render.risk_screen(figures, await c.services.markets.all()))
 
@@ -63,11 +71,28 @@ async def chart(c: Ctx, cmd: Chart) -> None:
     if charts is None:
         await c.reply(errors.not_available("/chart"))
         return
-    facts = await charts.mark_chart(c.chat_id, cmd.symbol, cmd.window)
-    await c.services.notifier.send_photo(
-        c.chat_id, facts.png, render.chart_caption(facts),
-        filename=f"{facts.market.base.lower()}-{cmd.window}.png",
-    )
+    await c.services.markets.resolve(cmd.symbol)  # an unknown symbol is answered at once
+
+    async def draw_and_send() -> None:
+        facts = await charts.mark_chart(c.chat_id, cmd.symbol, cmd.window)
+        await c.services.notifier.send_photo(
+            c.chat_id, facts.png, render.chart_caption(facts),
+            filename=f"{facts.market.base.lower()}-{cmd.window}.png",
+        )
+
+    charts.in_background(_answering(c, draw_and_send()))
+
+
+async def _answering(c: Ctx, work: Coroutine[Any, Any, None]) -> None:
+    """Run a picture's work; a failure is answered as the error handler would."""
+    try:
+        await work
+    except Exception as exc:
+        text = errors.reply_for(exc)
+        if text is None:
+            log.error("drawing a picture failed", exc_info=exc)
+            text = errors.UNEXPECTED
+        await c.reply(text)
 
 
 async def cap_margin_add(

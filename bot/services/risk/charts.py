@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from bot.charts.model import BudgetBar, BudgetChart, MarkChart
 from bot.charts.renderer import ChartRenderer
@@ -54,6 +56,18 @@ class ChartService:
         self._history, self._trading, self._markets = history, trading, markets
         self._thresholds, self._renderer, self._clock = thresholds, renderer, clock
         self.topup = topup
+        self._drawing: set[asyncio.Task[None]] = set()
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` (draw and send a picture) as a task of its own: Telegram updates are
+        handled one at a time, so a handler awaiting a picture would hold up every chat."""
+        task = asyncio.create_task(work, name="picture")
+        self._drawing.add(task)
+        task.add_done_callback(self._drawing.discard)
+
+    def cancel_background(self) -> None:
+        for task in list(self._drawing):
+            task.cancel()
 
     async def mark_chart(self, chat_id: int, symbol_text: str, window: str) -> MarkChartFacts:
         """The mark path of the last `window` with entry, liq, the zones and top-up target
