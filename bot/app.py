@@ -283,6 +283,7 @@ class BotRuntime:
                 log.warning("deleteWebhook failed at stop: %s", exc)
         if self.app.running:
             await self.app.stop()
+        await self.risk.finish()  # pictures being drawn are sent before the notifier drains
         await self.services.notifier.stop(drain=True)
         self.risk.close()
         await self.app.shutdown()

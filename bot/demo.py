@@ -102,7 +102,8 @@ def demo_settings(settings: Settings, data_dir: Path) -> Settings:
     })  # fmt: skip
 
 
-async def run_demo(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+async def run_demo(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                   pictures: Path | None = None) -> int:
     """Run the demo until !quit or end of input."""
     # The terminal is the chat: library chatter would drown it, so only warnings show.
     for name in ("telegram", "apscheduler", "bot", "uvicorn"):
@@ -110,7 +111,7 @@ async def run_demo(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = 
     with tempfile.TemporaryDirectory(prefix="margin-desk-demo-") as tmp:
         demo = demo_settings(settings, Path(tmp))
         emulator = BotApiEmulator()
-        chat = TerminalChat(out)
+        chat = TerminalChat(out, pictures)
         emulator.on_send(chat.on_event)
         async with exchange_link(demo) as link:
             storage = Storage.open(demo.bot_db_path)
@@ -207,7 +208,7 @@ async def _settle(
     answered = False
     while loop.time() < deadline:
         if not answered:
-            answered = any(e.method in ("sendMessage", "editMessageText")
+            answered = any(e.method in ("sendMessage", "sendPhoto", "editMessageText")
                            for e in emulator.events[since:])
         quiet = loop.time() - chat.last_event_at >= QUIET_SECONDS
         if answered and quiet and not emulator.pending_updates and pending() == 0:

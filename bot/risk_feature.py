@@ -28,6 +28,7 @@ from storage.mark_history import MarkHistory
 from storage.thresholds import ThresholdStore
 
 log = logging.getLogger(__name__)
+FINISH_TIMEOUT = 10.0  # seconds a stopping bot waits for pictures still being drawn
 
 
 @dataclass
@@ -42,6 +43,11 @@ class RiskFeature:
             self.history.record(symbol, price, now)
         except Exception:  # the chart history must never disturb the monitor
             log.exception("recording the mark history failed")
+
+    async def finish(self, grace: float = FINISH_TIMEOUT) -> None:
+        """Let pictures being drawn reach the notifier (at most `grace` s), cancel the rest."""
+        await self.charts.wait_background(grace)
+        self.charts.cancel_background()
 
     def close(self) -> None:
         self.charts.cancel_background()

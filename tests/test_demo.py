@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.charts.png import png_size
 from bot.config import Settings
 from bot.demo import run_demo
 
@@ -25,6 +27,9 @@ SCRIPT = """/start
 !funding eth 0.0002
 /tz Europe/Berlin
 /pnl eth
+/budget eth 100
+/risk
+/chart eth
 """
 
 
@@ -32,7 +37,8 @@ SCRIPT = """/start
 async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, bot_db_path=tmp_path / "ignored.db")  # type: ignore[call-arg]
     out = io.StringIO()
-    assert await run_demo(settings, stdin=io.StringIO(SCRIPT), out=out) == 0
+    pictures = tmp_path / "pictures"
+    assert await run_demo(settings, stdin=io.StringIO(SCRIPT), out=out, pictures=pictures) == 0
     text = out.getvalue()
     assert "Mode: PAPER" in text and "Your Telegram user id: 4242" in text
     assert "holding                10,000.00" in text
@@ -51,7 +57,15 @@ async def test_piped_demo_runs_every_line_and_exits_at_end_of_input(tmp_path: Pa
     # every input line was echoed as the user's message, in order
     said = [line[5:] for line in text.splitlines() if line.startswith("you> ")]
     assert said == SCRIPT.strip().splitlines()
-    assert _files(tmp_path) == []  # the demo keeps its state in a temporary folder
+    assert "Budget for ETH: 100.00 USDC" in text and "margin = max loss" in text
+    saved = re.search(r"\[photo 1000×600 saved to (\S+)\]", text)  # /chart: a saved PNG
+    assert saved is not None and "ETH</b>" not in text and "ETH mark, last 1h" in text
+    assert _png_size_of(Path(saved.group(1))) == (1000, 600)
+    assert _files(tmp_path) == [pictures]  # the demo keeps its state in a temporary folder
+
+
+def _png_size_of(path: Path) -> tuple[int, int] | None:
+    return png_size(path.read_bytes())
 
 
 def _files(folder: Path) -> list[Path]:

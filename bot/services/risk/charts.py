@@ -65,6 +65,11 @@ class ChartService:
         self._drawing.add(task)
         task.add_done_callback(self._drawing.discard)
 
+    async def wait_background(self, grace: float) -> None:
+        """Wait up to `grace` seconds for the pictures being drawn and sent."""
+        if self._drawing:
+            await asyncio.wait(set(self._drawing), timeout=grace)
+
     def cancel_background(self) -> None:
         for task in list(self._drawing):
             task.cancel()
