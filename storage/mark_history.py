@@ -18,6 +18,7 @@ COARSE_STEP = 60.0  # … and beyond it
 FINE_FOR = 3600.0
 KEEP_FOR = 86_400.0
 PRUNE_EVERY = 60.0
+WRITE_EVERY = 1.0  # closed buckets are written together, in one transaction
 
 
 class MarkHistory:
@@ -26,7 +27,8 @@ class MarkHistory:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._open: dict[str, tuple[float, Decimal]] = {}  # symbol → (bucket start, last mark)
-        self._pruned_at = 0.0
+        self._pending: list[tuple[str, float, str]] = []  # closed buckets not yet written
+        self._pruned_at = self._written_at = 0.0
 
     def record(self, symbol: str, price: Decimal, now: float) -> None:
         """Take one mark update; a bucket that has closed is written."""
@@ -35,18 +37,21 @@ class MarkHistory:
         bucket = now - now % FINE_STEP
         held = self._open.get(symbol)
         if held is not None and held[0] != bucket:
-            self._write(symbol, *held)
+            self._pending.append((symbol, held[0], str(held[1])))
         self._open[symbol] = (bucket, price)
+        if self._pending and now - self._written_at >= WRITE_EVERY:
+            self._write_pending(now)
         if now - self._pruned_at >= PRUNE_EVERY:
             self.prune(now)
 
     def flush(self) -> None:
-        """Write every open bucket (at stop)."""
-        for symbol, (bucket, price) in self._open.items():
-            self._write(symbol, bucket, price)
+        """Write every closed and open bucket (at stop)."""
+        self._pending.extend((s, b, str(p)) for s, (b, p) in self._open.items())
+        self._write_pending(self._written_at)
 
     def points(self, symbol: str, since: float) -> list[tuple[float, Decimal]]:
         """(time, mark) from `since` on, oldest first, with the open bucket's latest mark."""
+        self._write_pending(self._written_at)
         rows = self._db.query(
             "SELECT ts, price FROM mark_history WHERE symbol = ? AND ts >= ? ORDER BY ts",
             [symbol, since],
@@ -68,9 +73,13 @@ class MarkHistory:
             [now - FINE_FOR, int(COARSE_STEP)],
         )
 
-    def _write(self, symbol: str, bucket: float, price: Decimal) -> None:
-        self._db.execute(
-            "INSERT INTO mark_history (symbol, ts, price) VALUES (?, ?, ?)"
-            " ON CONFLICT (symbol, ts) DO UPDATE SET price = excluded.price",
-            [symbol, bucket, str(price)],
-        )
+    def _write_pending(self, now: float) -> None:
+        if not self._pending:
+            return
+        rows, self._pending, self._written_at = self._pending, [], now
+        with self._db.conn:  # one transaction (one WAL commit) for every symbol's point
+            self._db.conn.executemany(
+                "INSERT INTO mark_history (symbol, ts, price) VALUES (?, ?, ?)"
+                " ON CONFLICT (symbol, ts) DO UPDATE SET price = excluded.price",
+                rows,
+            )

@@ -143,9 +143,14 @@ async def test_chart_sends_a_png_drawn_off_the_loop_while_other_chats_are_answer
         for mark in marks:  # a mark path for the history, one 10 s bucket each
             await desk.move(ETH, mark)
             await desk.advance(11)
-        rows = list(desk.db.query("SELECT price FROM mark_history WHERE symbol = ? ORDER BY ts",
-                                  [ETH]))  # fmt: skip
-        assert [D(r["price"]) for r in rows][-3:] == marks  # closed buckets are in SQLite
+
+        def stored() -> list[Decimal] | None:  # closed buckets reach SQLite (batched, ≤ 1 s)
+            rows = desk.db.query("SELECT price FROM mark_history WHERE symbol = ? ORDER BY ts",
+                                 [ETH])  # fmt: skip
+            prices = [D(r["price"]) for r in rows]
+            return prices if prices[-3:] == marks else None
+
+        await desk.until(stored)
 
         since = desk.emulator.mark()
         desk.push("/chart eth 6h")
