@@ -169,7 +169,7 @@ class BotRuntime:
         )
         self.monitor.private_listeners.append(self.fills.on_stream_event)
         self.daily = install_pnl(self.services, link.client)
-        self.risk = install_risk(self.services, db, self.monitor)
+        self.risk = install_risk(self.services, self.monitor)
         self.services.extras[SETTINGS_HOOK] = self.monitor.reload_chat
         self.services.status.feed_age = self.monitor.feed_age
         self.services.status.watched = self.monitor.watched_count

@@ -10,8 +10,6 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlite_utils import Database
-
 from bot.charts.renderer import ChartRenderer
 from bot.domain.topup import TopupSuggestion
 from bot.errors import MarginDeskError
@@ -23,9 +21,7 @@ from bot.services.alerts import AlertService
 from bot.services.monitor import Monitor
 from bot.services.risk.budget import RiskService
 from bot.services.risk.charts import ChartService
-from storage.budgets import BudgetStore
-from storage.mark_history import MarkHistory
-from storage.thresholds import ThresholdStore
+from bot.services.risk.history import MarkRecorder
 
 log = logging.getLogger(__name__)
 FINISH_TIMEOUT = 10.0  # seconds a stopping bot waits for pictures still being drawn
@@ -35,7 +31,7 @@ FINISH_TIMEOUT = 10.0  # seconds a stopping bot waits for pictures still being d
 class RiskFeature:
     risk: RiskService
     charts: ChartService
-    history: MarkHistory
+    history: MarkRecorder
     renderer: ChartRenderer
 
     def record_mark(self, symbol: str, price: Decimal, now: float) -> None:
@@ -50,17 +46,19 @@ class RiskFeature:
         self.charts.cancel_background()
 
     def close(self) -> None:
+        """Queue the last points (before the storage closes) and stop the drawing thread."""
         self.charts.cancel_background()
         self.history.flush()
         self.renderer.close()
 
 
-def install_risk(services: Services, db: Database, monitor: Monitor | None) -> RiskFeature:
+def install_risk(services: Services, monitor: Monitor | None) -> RiskFeature:
     """Build the services into services.extras, cap top-ups by the budget, follow the marks."""
-    risk = RiskService(BudgetStore(db), services.trading, services.markets, services.clock)
-    history, renderer = MarkHistory(db), ChartRenderer()
-    charts = ChartService(history, services.trading, services.markets, ThresholdStore(db),
-                          renderer, services.clock)  # fmt: skip
+    storage = services.storage
+    risk = RiskService(storage, services.trading, services.markets, services.clock)
+    history, renderer = MarkRecorder(storage), ChartRenderer()
+    charts = ChartService(storage, history, services.trading, services.markets, renderer,
+                          services.clock)  # fmt: skip
     services.extras[RISK_KEY], services.extras[CHARTS_KEY] = risk, charts
     for kind in (MARGIN, TOPUP):
         services.approvals.add_precheck(kind, risk.check_press)

@@ -57,8 +57,7 @@ async def budget(c: Ctx, cmd: BudgetShow | BudgetSet) -> None:
         await c.reply(errors.not_available("/budget"))
         return
     if isinstance(cmd, BudgetShow):
-        figures = await service.figures(c.chat_id)
-        await c.reply(render.budgets_list(dict(figures.budgets)))
+        await c.reply(render.budgets_list(await service.budgets(c.chat_id)))
         return
     view = await service.set_budget(c.chat_id, cmd.symbol, cmd.amount)
     c.audit("budget", {"symbol": view.symbol, "amount": str(cmd.amount or "off")}, "done")

@@ -1,5 +1,8 @@
 """The risk budget: /risk's figures from the exchange, /budget per chat and symbol, and the cap
-it puts on every top-up (a /margin add card, an alert's Add amount, and each press)."""
+it puts on every top-up (a /margin add card, an alert's Add amount, and each press).
+
+Budgets are written on the storage's writer thread and read over its read connection.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from bot.services.trading import TradingService
 from bot.timing import Clock
 from storage.approvals import Approval
 from storage.budgets import BudgetStore
+from storage.worker import Storage
 
 MAX_BUDGET = Decimal(10) ** 12  # USDC: anything larger is a typo
 CENT = Decimal("0.01")
@@ -35,21 +39,25 @@ class BudgetView:
 
 class RiskService:
     def __init__(
-        self, budgets: BudgetStore, trading: TradingService, markets: MarketDirectory,
-        clock: Clock,
+        self, storage: Storage, trading: TradingService, markets: MarketDirectory, clock: Clock,
     ) -> None:  # fmt: skip
-        self._budgets, self._trading, self._markets, self._clock = budgets, trading, markets, clock
+        self._storage, self._trading, self._markets, self._clock = storage, trading, markets, clock
+        self._writes, self._reads = BudgetStore(storage.db), BudgetStore(storage.reader)
 
     # ---- /risk ---------------------------------------------------------------------------
     async def figures(self, chat_id: int) -> RiskBudget:
         """Every position's margin, share of equity and distance, the cross exposure, totals."""
         positions = [v.position for v in await self._trading.positions()]
         balance = await self._trading.balance()
-        return risk_budget(balance.account, positions, self._budgets.all(chat_id))
+        budgets = await self._storage.read(self._reads.all, chat_id)
+        return risk_budget(balance.account, positions, budgets)
 
     # ---- /budget -------------------------------------------------------------------------
-    def budget(self, chat_id: int, symbol: str) -> Decimal | None:
-        return self._budgets.get(chat_id, symbol)
+    async def budgets(self, chat_id: int) -> dict[str, Decimal]:
+        return await self._storage.read(self._reads.all, chat_id)
+
+    async def budget(self, chat_id: int, symbol: str) -> Decimal | None:
+        return await self._storage.read(self._reads.get, chat_id, symbol)
 
     async def set_budget(self, chat_id: int, symbol_text: str, amount: Decimal | None
                          ) -> BudgetView:  # fmt: skip
@@ -61,39 +69,36 @@ class RiskService:
                 raise UserInputError("a budget must be more than 0 USDC, or off")
             if amount > MAX_BUDGET:
                 raise UserInputError(f"a budget can be at most {MAX_BUDGET:,} USDC")
-            if amount != amount.quantize(Decimal("0.01")):
+            if amount != amount.quantize(CENT):
                 raise UserInputError("a budget is in whole cents, e.g. 150 or 150.25")
-        self._budgets.set(chat_id, market.symbol, amount, self._clock.time())
+        await self._storage.write(self._writes.set, chat_id, market.symbol, amount,
+                                  self._clock.time())  # fmt: skip
         view = await self._trading.position(market.symbol, MarginMode.ISOLATED)
         margin = view.position.margin if view is not None else None
         left = budget_left(amount, margin if margin is not None else Decimal(0))
         return BudgetView(market.symbol, market.base, amount, margin, left)
 
     # ---- the cap on top-ups ----------------------------------------------------------------
-    def left(self, chat_id: int, symbol: str, margin: Decimal) -> Decimal | None:
+    async def left(self, chat_id: int, symbol: str, margin: Decimal) -> Decimal | None:
         """What the symbol's budget still lets a top-up add (None: no budget)."""
-        return budget_left(self._budgets.get(chat_id, symbol), margin)
-
-    def check_add(self, chat_id: int, symbol: str, base: str, margin: Decimal,
-                  amount: Decimal) -> BudgetCheck:  # fmt: skip
-        """A top-up measured against the budget; refused (UserInputError, nothing sent) when
-        the budget leaves nothing. A capped check's `allowed` is what may be added."""
-        check = check_topup(amount, margin, self._budgets.get(chat_id, symbol))
-        if check.refused:
-            raise UserInputError(refusal(base, check))
-        return check
+        return budget_left(await self.budget(chat_id, symbol), margin)
 
     async def check_margin_add(self, chat_id: int, symbol_text: str, amount: Decimal
                                ) -> BudgetCheck | None:  # fmt: skip
         """/margin add against the budget (None: no budget, or no isolated position to add
-        to, which the margin quote then refuses)."""
+        to, which the margin quote then refuses); refused (UserInputError, nothing sent)
+        when the budget leaves nothing. A capped check's `allowed` is what may be added."""
         market = await self._markets.resolve(symbol_text)
-        if self._budgets.get(chat_id, market.symbol) is None:
+        budget = await self.budget(chat_id, market.symbol)
+        if budget is None:
             return None
         view = await self._trading.position(market.symbol, MarginMode.ISOLATED)
         if view is None:
             return None
-        return self.check_add(chat_id, market.symbol, market.base, view.position.margin, amount)
+        check = check_topup(amount, view.position.margin, budget)
+        if check.refused:
+            raise UserInputError(refusal(market.base, check))
+        return check
 
     async def check_press(self, approval: Approval) -> None:
         """Press-time check of a margin add or top-up against the budget as it is now."""
@@ -101,8 +106,8 @@ class RiskService:
         if change.action is not MarginAction.ADD:
             return
         symbol = change.expect.symbol
-        check = check_topup(change.amount, change.expect.margin, self.budget(approval.chat_id,
-                                                                             symbol))
+        check = check_topup(change.amount, change.expect.margin,
+                            await self.budget(approval.chat_id, symbol))  # fmt: skip
         if check.capped:
             raise UserInputError(refusal(base_of(symbol), check))
 

@@ -18,10 +18,11 @@ from bot.domain.risk import RiskBudget
 from bot.domain.symbols import base_of
 from bot.domain.topup import TARGET_FACTOR, TopupSuggestion
 from bot.services.markets import MarketDirectory
+from bot.services.risk.history import MarkRecorder
 from bot.services.trading import TradingService
 from bot.timing import Clock
-from storage.mark_history import MarkHistory
 from storage.thresholds import ThresholdStore
+from storage.worker import Storage
 
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600}
 HUNDRED = Decimal(100)
@@ -49,12 +50,13 @@ class MarkChartFacts:
 
 class ChartService:
     def __init__(
-        self, history: MarkHistory, trading: TradingService, markets: MarketDirectory,
-        thresholds: ThresholdStore, renderer: ChartRenderer, clock: Clock,
+        self, storage: Storage, history: MarkRecorder, trading: TradingService,
+        markets: MarketDirectory, renderer: ChartRenderer, clock: Clock,
         topup: TopupPricer | None = None,
     ) -> None:  # fmt: skip
-        self._history, self._trading, self._markets = history, trading, markets
-        self._thresholds, self._renderer, self._clock = thresholds, renderer, clock
+        self._storage, self._history, self._trading = storage, history, trading
+        self._thresholds = ThresholdStore(storage.reader)
+        self._markets, self._renderer, self._clock = markets, renderer, clock
         self.topup = topup
         self._drawing: set[asyncio.Task[None]] = set()
 
@@ -79,7 +81,7 @@ class ChartService:
         of the chat's isolated position (else its cross position, else the path alone)."""
         market = await self._markets.resolve(symbol_text)
         now = self._clock.time()
-        points = self._history.points(market.symbol, now - WINDOWS[window])
+        points = await self._history.points(market.symbol, now - WINDOWS[window])
         view = await self._trading.position(market.symbol, MarginMode.ISOLATED)
         if view is None:
             view = await self._trading.position(market.symbol, MarginMode.CROSS)
@@ -88,7 +90,7 @@ class ChartService:
             mark = p.mark_price if p is not None else (await self._markets.ticker(
                 market.symbol)).mark_price  # fmt: skip
             points.append((now, mark))
-        levels = self._thresholds.effective(chat_id, market.symbol)
+        levels = await self._storage.read(self._thresholds.effective, chat_id, market.symbol)
         warn, critical = levels.warn_pct / HUNDRED, levels.critical_pct / HUNDRED
         topup, target = None, None
         chart = MarkChart(_title(market, p, window), tuple(points))
