@@ -15,15 +15,16 @@ from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.domain.records import Approval
 from bot.errors import ConfigError, MarginDeskError, StartupFailed
 from bot.features.alerts import install_alerts, make_alert_sink
 from bot.features.fill_notices import install_fill_notices
 from bot.features.pnl import install_pnl
+from bot.features.risk import install_risk
 from bot.handlers.alerts.commands import SETTINGS_HOOK
 from bot.handlers.context import SERVICES_KEY, Services
 from bot.handlers.register import ALLOWED_UPDATES, bot_commands, register
 from bot.handlers.trading import cards
-from bot.risk_feature import install_risk
 from bot.runtime.checkpoints import pause_at
 from bot.runtime.heartbeat import beat_forever, heartbeat_path
 from bot.runtime.poll_watch import PollWatch
@@ -42,7 +43,6 @@ from bot.services.trading.orders import TradingService
 from bot.timing import DEFAULT_TIMINGS, Clock, SystemClock, Timings
 from bot.webhook import Webhook, webhook_from_settings
 from bot.wiring import ExchangeLink, exchange_link
-from storage.approvals import Approval
 from storage.audit import AuditLog
 from storage.chats import ChatStore
 from storage.db import open_database

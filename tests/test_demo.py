@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.charts.png import png_size
+from bot.botapi.png import png_size
 from bot.config import Settings
 from bot.demo import run_demo
 

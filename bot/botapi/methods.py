@@ -10,6 +10,7 @@ from typing import Any
 from bot.botapi.faults import RateMeter
 from bot.botapi.messages import BOT_USER, BotMessage, SendEvent, default_chat
 from bot.botapi.outbox import Outbox
+from bot.botapi.png import png_size
 from bot.botapi.strict import (
     MAX_CAPTION,
     ApiError,
@@ -20,7 +21,6 @@ from bot.botapi.strict import (
 )
 from bot.botapi.updates import UpdateQueue
 from bot.botapi.webhook import WebhookSender
-from bot.charts.png import png_size
 from bot.timing import Clock, SystemClock
 
 JPEG_SOI = b"\xff\xd8\xff"

@@ -6,8 +6,8 @@ import asyncio
 import sys
 from decimal import Decimal
 
+from bot.botapi.png import png_size
 from bot.charts.model import BudgetBar, BudgetChart, MarkChart
-from bot.charts.png import png_size
 from bot.charts.renderer import ChartRenderer
 from bot.domain.bands import mark_at_distance, zone_bands
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.botapi.png import png_size
 from bot.charts import renderer
-from bot.charts.png import png_size
 from bot.domain.models import MarginMode
 from tests.e2e.harness import BOB, Desk, money, num
 from tests.e2e_alerts.harness import ALICE, BTC, ETH, AlertDesk

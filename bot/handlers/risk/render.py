@@ -10,8 +10,8 @@ from bot.domain.models import MarketInfo
 from bot.domain.risk import IsolatedRisk, RiskBudget
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
+from bot.handlers.alerts.alert_text import topup_line
 from bot.handlers.fmt import esc
-from bot.handlers.render_alerts import topup_line
 from bot.services.risk.budget import BudgetView
 from bot.services.risk.charts import MarkChartFacts
 

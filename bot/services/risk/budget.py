@@ -11,14 +11,14 @@ from decimal import ROUND_FLOOR, Decimal
 
 from bot.domain.budget import BudgetCheck, budget_left, check_topup
 from bot.domain.models import MarginAction, MarginMode
+from bot.domain.records import Approval
 from bot.domain.risk import RiskBudget, risk_budget
 from bot.domain.symbols import base_of
 from bot.errors import UserInputError
-from bot.services.actions import MarginChange
-from bot.services.markets import MarketDirectory
-from bot.services.trading import TradingService
+from bot.services.trading.actions import MarginChange
+from bot.services.trading.markets import MarketDirectory
+from bot.services.trading.orders import TradingService
 from bot.timing import Clock
-from storage.approvals import Approval
 from storage.budgets import BudgetStore
 from storage.worker import Storage
 

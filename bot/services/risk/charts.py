@@ -17,9 +17,9 @@ from bot.domain.models import MarginMode, MarketInfo, Position
 from bot.domain.risk import RiskBudget
 from bot.domain.symbols import base_of
 from bot.domain.topup import TARGET_FACTOR, TopupSuggestion
-from bot.services.markets import MarketDirectory
 from bot.services.risk.history import MarkRecorder
-from bot.services.trading import TradingService
+from bot.services.trading.markets import MarketDirectory
+from bot.services.trading.orders import TradingService
 from bot.timing import Clock
 from storage.thresholds import ThresholdStore
 from storage.worker import Storage

@@ -13,15 +13,15 @@ from decimal import Decimal
 from bot.charts.renderer import ChartRenderer
 from bot.domain.topup import TopupSuggestion
 from bot.errors import MarginDeskError
-from bot.handlers.commands_alerts import ALERTS_KEY
+from bot.handlers.alerts.commands import ALERTS_KEY
 from bot.handlers.context import Services
 from bot.handlers.risk.commands import CHARTS_KEY, RISK_KEY
-from bot.services.actions import MARGIN, TOPUP
-from bot.services.alerts import AlertService
-from bot.services.monitor import Monitor
+from bot.services.monitor.alerts import AlertService
+from bot.services.monitor.monitor import Monitor
 from bot.services.risk.budget import RiskService
 from bot.services.risk.charts import ChartService
 from bot.services.risk.history import MarkRecorder
+from bot.services.trading.actions import MARGIN, TOPUP
 
 log = logging.getLogger(__name__)
 FINISH_TIMEOUT = 10.0  # seconds a stopping bot waits for pictures still being drawn

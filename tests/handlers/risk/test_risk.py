@@ -10,7 +10,7 @@ from bot.domain.models import AccountSummary
 from bot.domain.risk import risk_budget
 from bot.domain.topup import suggest_topup
 from bot.errors import UserInputError
-from bot.handlers import render_alerts as ra
+from bot.handlers.alerts import alert_text as ra
 from bot.handlers.parsing import USAGE, parse_command
 from bot.handlers.risk import render
 from bot.handlers.risk.parsing import BudgetSet, BudgetShow, Chart, Risk

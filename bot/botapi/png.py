@@ -1,4 +1,4 @@
-"""Reading a PNG's header: whether bytes are a PNG and how large it is (no decoding)."""
+"""Reading a PNG's header (no decoding): whether an upload is a PNG and how large it is."""
 
 from __future__ import annotations
 
