@@ -1,7 +1,7 @@
 """The risk budget and pictures feature's wiring: its services, the budget's cap on top-ups (the
 alert's Add amount and every press), and the mark history fed from the monitor.
 
-    risk = install_risk(runtime.services, db, monitor)   # after install_alerts, before start()
+    risk = install_risk(runtime.services, monitor)   # after install_alerts, before start()
 """
 
 from __future__ import annotations
