@@ -24,9 +24,9 @@ from bot.handlers.context import Ctx, services_of
 from bot.handlers.menu import MENU
 from bot.handlers.notices import commands as notices
 from bot.handlers.reports import commands as reports
-from bot.handlers.tpsl import commands as tpsl
 from bot.handlers.risk import commands as risk_commands
 from bot.handlers.risk import parsing as rp
+from bot.handlers.tpsl import commands as tpsl
 from bot.handlers.trading import commands as trading
 
 Handler = Callable[[Ctx, Any], Awaitable[None]]
