@@ -33,6 +33,7 @@ from bot.services.delivery.notifier import Notifier, Priority
 from bot.services.desk.refusals import RefusalGate
 from bot.services.desk.status import StatusService
 from bot.services.monitor.monitor import Monitor
+from bot.services.notices.preferences import NOTICES_KEY, NoticeService
 from bot.services.trading.algo_orders import AlgoOrderService
 from bot.services.trading.approvals import ApprovalService, Checkpoint
 from bot.services.trading.leverage import LeverageService
@@ -112,8 +113,9 @@ def build_services(
     )
     status = StatusService(settings, client, link.signer.account_id, clock)
     modes = ModeService(storage, markets, clock)
+    extras: dict[str, Any] = {NOTICES_KEY: NoticeService(storage, clock)}
     return Services(settings, clock, timings, markets, leverage, trading, margin, approvals,
-                    AuditLog(storage.db), ChatStore(storage.db), notifier, status, {}, modes,
+                    AuditLog(storage.db), ChatStore(storage.db), notifier, status, extras, modes,
                     storage, refusals=RefusalGate(clock), algos=algos)
 
 

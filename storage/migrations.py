@@ -199,7 +199,28 @@ def _pnl_chat_clock(db: Database) -> None:
     )
 
 
-@MIGRATIONS(name="0007_risk_mark_history_budgets")
+@MIGRATIONS(name="0007_menus_notice_prefs")
+def _menus_notice_prefs(db: Database) -> None:
+    """Per-chat notice switches beyond fills/orders (one row per kind switched; no row = on)
+    and each chat's quiet hours (minutes after the chat's local midnight)."""
+    db.executescript(
+        """
+        CREATE TABLE notice_prefs (
+            chat_id INTEGER NOT NULL,
+            kind    TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            PRIMARY KEY (chat_id, kind)
+        );
+        CREATE TABLE notice_quiet (
+            chat_id   INTEGER PRIMARY KEY,
+            start_min INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1439),
+            end_min   INTEGER NOT NULL CHECK (end_min BETWEEN 0 AND 1439)
+        );
+        """
+    )
+
+
+@MIGRATIONS(name="0008_risk_mark_history_budgets")
 def _risk_mark_history_budgets(db: Database) -> None:
     """Mark price history for /chart (downsampled: a point per 10 s for the last hour, per
     minute up to 24 h, then pruned) and each chat's /budget per symbol."""

@@ -11,6 +11,9 @@ import pytest
 from bot.botapi.png import png_size
 from bot.config import Settings
 from bot.demo import run_demo
+from bot.handlers.menus.keyboards import available
+from bot.handlers.menus.screens import runs
+from bot.handlers.register import HANDLERS
 
 SCRIPT = """/start
 /balance
@@ -20,7 +23,7 @@ SCRIPT = """/start
 /sell eth 1e3
 /notify
 /buy eth 0.2 2400 isolated
-7
+18
 !price eth 2300
 /mode eth
 /history
@@ -96,3 +99,36 @@ async def test_piped_demo_places_a_tpsl_the_mark_fires_and_a_stop(tmp_path: Path
     assert "Cancel algo 1" in text  # /orders lists it with its button
     assert "TAKE-PROFIT fired — ETH: sold 1" in text and "stop-loss was cancelled" in text, text
     assert "Confirm stop BUY 0.5 ETH" in text and "stop placed: algo order 4" in text, text
+
+
+def menu_script() -> tuple[str, int]:
+    """The script and the number of /menu entries k (buttons are numbered in order of
+    appearance: Confirm/Cancel 1-2, the menu 3..k+2, then each screen's buttons)."""
+    k = len(available(lambda text: runs(text, HANDLERS)))
+    script = "\n".join([
+        "/start", "/buy eth 0.5 isolated", "1", "/menu", "3",  # 3: Positions
+        "/position eth", str(k + 10),  # the card's buttons start at k+5: Add 50 USDC is 6th
+        "/notify", str(k + 19),  # after the margin card's Confirm/Cancel: Reminders, 3rd toggle
+        "/notify quiet 23:00-07:00", "",
+    ])
+    return script, k
+
+
+@pytest.mark.timeout(120)
+async def test_piped_demo_presses_menu_amount_and_notify_buttons_by_number(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(_env_file=None, bot_db_path=tmp_path / "ignored.db")  # type: ignore[call-arg]
+    script, k = menu_script()
+    out = io.StringIO()
+    assert await run_demo(settings, stdin=io.StringIO(script), out=out) == 0
+    text = out.getvalue()
+    assert "[3] Positions  [4] Balance  [5] Orders  [6] Alerts" in text  # /menu
+    assert "bot (edited)> Open positions (1)" in text  # 3 pressed Positions: the menu edited
+    assert f"[{k + 3}] ETH iso  [{k + 4}] « Menu" in text
+    assert f"[{k + 10}] Add 50 USDC" in text and f"[{k + 12}] Close 25 %" in text
+    assert "bot> Confirm: add 50 USDC to ETH isolated" in text  # it drew the margin card
+    assert f"[{k + 15}] Confirm  [{k + 16}] Cancel" in text
+    assert f"[{k + 19}] Reminders: on" in text
+    assert "Alert reminders while a position stays in its level: off" in text  # it was pressed
+    assert "Quiet hours: 23:00-07:00 (UTC)" in text

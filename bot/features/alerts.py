@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from bot.domain.alert_policy import DecisionKind, Level
 from bot.domain.models import Trade
+from bot.domain.notices import NoticeSwitch, Route
 from bot.domain.outcome import Outcome, outcome_of
 from bot.errors import MarginDeskError
 from bot.handlers.alerts.alert_text import AlertCard, alert_message, degraded_notice
@@ -27,6 +28,7 @@ from bot.services.delivery.notifier import Priority
 from bot.services.monitor.alert_events import AlertEvent, Batch, DegradedEvent
 from bot.services.monitor.alert_views import TopupOffer
 from bot.services.monitor.alerts import AlertService
+from bot.services.notices.preferences import notices_of, switch_of
 from bot.services.trading.actions import TOPUP
 from storage.chats import ChatStore
 
@@ -128,15 +130,22 @@ def _latest_per_position(events: Sequence[AlertEvent]) -> list[AlertEvent]:
 
 async def _send_chat(services: Services, chat_id: int, events: Sequence[object]) -> None:
     chat = await services.storage.read(ChatStore(services.storage.reader).get, chat_id)
+    notices = notices_of(services.extras)
+    prefs = await notices.load(chat_id) if notices is not None else None
     degraded = [e for e in events if isinstance(e, DegradedEvent)]
     # Only a net change is news: "degraded" then "back" within one batch says nothing.
     if degraded and degraded[0].degraded == degraded[-1].degraded and chat.info_notes:
         last = degraded[-1]
-        await services.notifier.send(chat_id, degraded_notice(last.degraded, last.age),
-                                     priority=Priority.INFO, coalesce_key="monitor:feed")
+        how = notices.route(prefs, NoticeSwitch.DEGRADED) if notices and prefs else Route(True)
+        if how.send:
+            await services.notifier.send(chat_id, degraded_notice(last.degraded, last.age),
+                                         priority=Priority.INFO, coalesce_key="monitor:feed",
+                                         disable_notification=how.silent)  # fmt: skip
     # Critical first: a grouped message is read (and previewed) from the top.
     alerts = sorted(_latest_per_position([e for e in events if isinstance(e, AlertEvent)]),
                     key=lambda e: not e.urgent)  # fmt: skip
+    if notices is not None and prefs is not None:  # a muted kind (reminders) is dropped
+        alerts = [e for e in alerts if notices.route(prefs, switch_of(e.decision.kind)).send]
     priority = priority_of(alerts)
     if not alerts or (priority is Priority.INFO and not chat.info_notes):
         return  # the chat turned informational notes off (liquidations are never INFO)
@@ -152,10 +161,14 @@ async def _send_chat(services: Services, chat_id: int, events: Sequence[object])
     with_add = any(b.token for b in buttons)
     text = alert_message(cards, services.timings.margin_approval_ttl if with_add else None)
     key = alerts[0].position.key
+    silent = all(e.decision.silent for e in alerts)
+    if notices is not None and prefs is not None:  # quiet hours silence all but critical
+        silent = notices.route(prefs, None, critical=priority is Priority.CRITICAL,
+                               silent=silent).silent  # fmt: skip
     await services.notifier.send(
         chat_id, text, priority=priority, keyboard=alert_keyboard(buttons),
         coalesce_key=f"alert:{key[0]}:{key[1]}" if len(alerts) == 1 else None,
-        disable_notification=all(e.decision.silent for e in alerts),
+        disable_notification=silent,
     )
 
 

@@ -16,6 +16,7 @@ from bot.handlers.context import Services
 from bot.handlers.notices.render import notices_message
 from bot.services.delivery.notifier import Priority
 from bot.services.monitor.fill_watcher import FillWatcher, NoticeBatch, NoticeSink, OrderFeed
+from bot.services.notices.preferences import notices_of
 from bot.timing import Timings
 from storage.chats import ChatSettings, ChatStore
 
@@ -43,10 +44,14 @@ def make_fill_sink(services: Services) -> NoticeSink:
             mine = [n for n in batch.notices if wanted(chat, n)]
             if not mine:
                 continue
+            silent = not any(n.kind.audible for n in mine)
+            notices = notices_of(services.extras)
+            if notices is not None:  # quiet hours: fills arrive without a sound
+                prefs = await notices.load(chat.chat_id)
+                silent = notices.route(prefs, None, silent=silent).silent
             await services.notifier.send(
                 chat.chat_id, notices_message(mine, batch.positions, markets),
-                priority=Priority.WARNING,
-                disable_notification=not any(n.kind.audible for n in mine),
+                priority=Priority.WARNING, disable_notification=silent,
             )
 
     return sink

@@ -7,17 +7,24 @@ summaries sent through the notifier at information priority.
 
 from __future__ import annotations
 
+from bot.domain.notices import NoticeSwitch
 from bot.handlers.context import Services
 from bot.handlers.reports.render import daily_summary
 from bot.orderly.client import OrderlyClient
 from bot.services.delivery.notifier import Priority
+from bot.services.notices.preferences import notices_of
 from bot.services.reports.daily import DailySummaries, Sink
 from bot.services.reports.pnl import PNL_KEY, DailySummary, PnlService
 
 
 def make_daily_sink(services: Services) -> Sink:
     async def sink(chat_id: int, summary: DailySummary) -> None:
-        await services.notifier.send(chat_id, daily_summary(summary), priority=Priority.INFO)
+        notices = notices_of(services.extras)
+        how = notices.route(await notices.load(chat_id), NoticeSwitch.DAILY) if notices else None
+        if how is not None and not how.send:
+            return  # /notify daily off: the day counts as done, nothing is sent
+        await services.notifier.send(chat_id, daily_summary(summary), priority=Priority.INFO,
+                                     disable_notification=how is not None and how.silent)
 
     return sink
 

@@ -17,8 +17,9 @@ from bot.handlers import keyboards, render
 from bot.handlers.alerts import callbacks as alert_presses
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.keyboards import CallbackData
+from bot.handlers.notices import commands as notices
 from bot.handlers.tpsl import commands as tpsl
-from bot.handlers.trading import cards
+from bot.handlers.trading import cards, position_buttons
 
 # Refusals that end the card for its owner: show the outcome in place and drop the buttons.
 # Not ALREADY_USED: the press that won edits the card with the result, and a double tap's
@@ -165,4 +166,9 @@ _ROUTES = {
     keyboards.ALGO_CANCEL: _cancel_algo,
     keyboards.SNOOZE: alert_presses.snooze_press,
     keyboards.ALERT_REFRESH: alert_presses.refresh_press,
+    keyboards.POS_ADD_AMOUNT: position_buttons.amount_press,
+    keyboards.POS_CLOSE_PCT: position_buttons.amount_press,
+    keyboards.POS_OPEN: position_buttons.open_press,
+    keyboards.NOTIFY_SET: notices.toggle_press,
+    keyboards.NOTIFY_QUIET_OFF: notices.toggle_press,
 }

@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import Enum
 
 from bot.domain.models import MarginAction, MarginMode, Side
+from bot.domain.notices import NoticeSwitch, QuietHours
 from bot.domain.windows import Span
 
 HISTORY_DEFAULT = 10
@@ -42,6 +43,11 @@ class Balance:
 
 @dataclass(frozen=True, slots=True)
 class Status:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
     pass
 
 
@@ -179,10 +185,11 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Notify:
-    """/notify (show) or /notify fills|orders on|off."""
+    """/notify (show), /notify KIND on|off, /notify quiet HH:MM-HH:MM|off."""
 
-    kind: str | None = None  # "fills" or "orders"; None: show the settings
+    kind: NoticeSwitch | None = None  # None: show the settings (or set quiet hours)
     enabled: bool = True
+    quiet: QuietHours | Off | None = None  # quiet hours to set, OFF to remove them
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,4 +224,5 @@ Command = (
     | ModeSet | BuySell | Close | Orders | Cancel | CancelAll | MarginChange | AlertShow
     | CancelAlgo | TakeProfitStopLoss | StopOrder
     | AlertSet | AlertToggle | Snooze | Limits | Notify | Status | History | Pnl | Daily | TimeZone
+    | Menu
 )

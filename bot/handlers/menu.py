@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # The menu registered with setMyCommands (name, description), in the order shown.
 MENU: list[tuple[str, str]] = [
+    ("menu", "buttons for positions, balance, orders, alerts"),
     ("positions", "every open position"),
     ("position", "one position with every isolated figure"),
     ("balance", "USDC holding, free collateral, isolated margin"),
@@ -26,7 +27,7 @@ MENU: list[tuple[str, str]] = [
     ("alert", "liquidation alert levels and distances"),
     ("limits", "caps on one-tap margin top-ups"),
     ("snooze", "pause alert reminders for a position"),
-    ("notify", "fill and order notices on or off"),
+    ("notify", "which notices arrive; quiet hours"),
     ("pnl", "realized PnL, fees, funding: today, 7d, 30d"),
     ("daily", "a morning summary at your local time"),
     ("tz", "your time zone for /pnl and /daily"),

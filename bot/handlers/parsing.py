@@ -13,6 +13,7 @@ from decimal import Decimal
 from bot.domain.amounts import parse_count, parse_decimal, parse_duration, parse_leverage
 from bot.domain.amounts import parse_percent as _percent
 from bot.domain.models import MarginAction, MarginMode, Side
+from bot.domain.notices import NoticeSwitch, parse_quiet_hours
 from bot.domain.symbols import check_symbol_text
 from bot.domain.windows import Span, parse_hhmm
 from bot.errors import UserInputError
@@ -36,6 +37,7 @@ from bot.handlers.command_types import (
     LeverageShow,
     Limits,
     MarginChange,
+    Menu,
     ModeSet,
     ModeShow,
     Notify,
@@ -56,9 +58,9 @@ from bot.handlers.risk import parsing as risk_parsing
 __all__ = [
     "OFF", "USAGE", "AlertSet", "AlertShow", "AlertToggle", "Balance", "BuySell", "Cancel",
     "CancelAlgo", "CancelAll", "Close", "Command", "Help", "History", "LeverageSet",
-    "LeverageShow", "Limits",
-    "MarginChange", "ModeSet", "ModeShow", "Notify", "Off", "Orders", "PositionShow", "Positions",
-    "Snooze", "Start", "Status", "StopOrder", "TakeProfitStopLoss", "command_name", "parse_command",
+    "LeverageShow", "Limits", "MarginChange", "Menu", "ModeSet", "ModeShow", "Notify", "Off",
+    "Orders", "PositionShow", "Positions", "Snooze", "Start", "Status", "StopOrder",
+    "TakeProfitStopLoss", "command_name", "parse_command",
 ]
 
 MAX_TEXT = 1000
@@ -69,6 +71,7 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?")
 
 USAGE: dict[str, str] = {
     "start": "/start — welcome: mode, account and your user id",
+    "menu": "/menu — buttons for the everyday screens (positions, balance, orders, alerts, …)",
     "help": "/help [COMMAND] — e.g. /help buy",
     "positions": "/positions — every open position",
     "position": "/position SYMBOL [cross|isolated] — e.g. /position ETH",
@@ -90,7 +93,8 @@ USAGE: dict[str, str] = {
     "alert": "/alert [default|SYMBOL WARN% [CRITICAL%] | SYMBOL on|off] — e.g. /alert ETH 5 2.5",
     "limits": "/limits [PER_ACTION_USDC|off] [PER_DAY_USDC|off] — e.g. /limits 200 1000",
     "snooze": "/snooze SYMBOL 15m|1h|…|off (max 24h) — e.g. /snooze ETH 1h",
-    "notify": "/notify [fills|orders on|off] — e.g. /notify fills off",
+    "notify": "/notify [fills|orders|reminders|daily|degraded on|off] [quiet HH:MM-HH:MM|off]"
+              " — e.g. /notify quiet 23:00-07:00",
     "status": "/status — exchange, clock skew, feed age, positions watched",
     "history": f"/history [N] (max {HISTORY_MAX}) — e.g. /history 20",
     "pnl": "/pnl [today|7d|30d] [SYMBOL] — e.g. /pnl 7d ETH",
@@ -99,7 +103,7 @@ USAGE: dict[str, str] = {
 }
 USAGE.update(risk_parsing.USAGE)
 HELP_HINT = "send /help for the list of commands"
-NOTIFY_KINDS = ("fills", "orders")
+NOTIFY_KINDS = {k.value: k for k in NoticeSwitch}
 
 
 def _kw(token: str) -> str:
@@ -280,12 +284,28 @@ def _limits(args: list[str]) -> Limits:
 
 
 def _notify(args: list[str]) -> Notify:
-    _count(args, 0, 2)
+    _count(args, 0, 4)  # `quiet 23:00 - 07:00` may arrive as three words
     if not args:
         return Notify()
-    if len(args) != 2 or _kw(args[0]) not in NOTIFY_KINDS or _kw(args[1]) not in ("on", "off"):
-        raise UserInputError("say what and on or off: /notify fills off, /notify orders on")
-    return Notify(_kw(args[0]), _kw(args[1]) == "on")
+    if _kw(args[0]) == "quiet":
+        return _quiet(args[1:])
+    kinds = ", ".join(NOTIFY_KINDS)
+    if _kw(args[0]) not in NOTIFY_KINDS:
+        raise UserInputError(f"say which notices ({kinds}) or quiet, e.g. /notify reminders off")
+    if len(args) != 2 or _kw(args[1]) not in ("on", "off"):
+        raise UserInputError(f"say on or off, e.g. /notify {_kw(args[0])} off")
+    return Notify(NOTIFY_KINDS[_kw(args[0])], _kw(args[1]) == "on")
+
+
+def _quiet(args: list[str]) -> Notify:
+    """`quiet 23:00-07:00` (in the chat's time zone) or `quiet off`."""
+    if len(args) == 1 and _kw(args[0]) == "off":
+        return Notify(quiet=OFF)
+    window = parse_quiet_hours("".join(args)) if args else None
+    if window is None:
+        raise UserInputError("give quiet hours as HH:MM-HH:MM (24-hour clock, start and end "
+                             "different), e.g. /notify quiet 23:00-07:00, or /notify quiet off")
+    return Notify(quiet=window)
 
 
 def _history(args: list[str]) -> History:
@@ -342,6 +362,7 @@ _PARSERS = {
     "snooze": _snooze,
     "notify": _notify,
     "status": _no_args(Status()),
+    "menu": _no_args(Menu()),
     "history": _history,
     "pnl": _pnl,
     "daily": _daily,

@@ -22,6 +22,7 @@ from bot.handlers.account import commands as account
 from bot.handlers.alerts import commands as alerts
 from bot.handlers.context import Ctx, services_of
 from bot.handlers.menu import MENU
+from bot.handlers.menus import screens
 from bot.handlers.notices import commands as notices
 from bot.handlers.reports import commands as reports
 from bot.handlers.risk import commands as risk_commands
@@ -70,6 +71,20 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
+
+async def menu(c: Ctx, cmd: p.Menu) -> None:
+    """/menu: buttons for the everyday screens of this version's command table."""
+    await screens.show(c, HANDLERS)
+
+
+async def menu_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /menu button: its screen replaces the menu message (see handlers/menus/screens.py)."""
+    await screens.press(Ctx(update, services_of(context)), HANDLERS)
+
+
+HANDLERS[p.Menu] = menu
+
+
 async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Parse the message into a typed command and run its handler (errors go to errors.py)."""
     message = update.message
@@ -115,6 +130,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(TypeHandler(Update, access.gate), group=-1)
     fresh = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(fresh & filters.COMMAND, dispatch))
+    app.add_handler(CallbackQueryHandler(menu_press, pattern=screens.PATTERN))
     app.add_handler(CallbackQueryHandler(callbacks.on_button))
     app.add_handler(MessageHandler(fresh & ~filters.COMMAND, not_a_command))
     app.add_error_handler(errors.on_error)

@@ -79,7 +79,9 @@ async def test_position_isolated_by_default_with_every_guide_field(desk: Desk) -
     assert row(text, "unsettled_pnl") == "0.00"
     assert row(text, "imr") == pct(p.imr) == "10.00 %"
     assert row(text, "mmr") == pct(p.mmr)
-    assert [b.text for b in reply.buttons] == ["Add margin", "Reduce margin", "Close", "Refresh"]
+    assert [b.text for b in reply.buttons] == [
+        "Add margin", "Reduce margin", "Close", "Refresh", "Add 25 USDC", "Add 50 USDC",
+        "Add 100 USDC", "Close 25 %", "Close 50 %", "Close 100 %"]
 
     desk.paper.set_price(ETH, "2400")  # the market moves; Refresh edits the card in place
     pressed = await desk.press(reply, "Refresh")
@@ -101,7 +103,8 @@ async def test_position_cross_has_no_margin_buttons(desk: Desk) -> None:
     reply = await desk.say("/position ETH-PERP cross")
     assert row(reply.text, "margin_mode") == "CROSS"
     assert row(reply.text, "margin") == "—"
-    assert [b.text for b in reply.buttons] == ["Close", "Refresh"]
+    assert [b.text for b in reply.buttons] == ["Close", "Refresh", "Close 25 %", "Close 50 %",
+                                               "Close 100 %"]
     # the default mode (isolated) is shown, and the position in the other mode is named
     assert (await desk.say("/position eth")).text == (
         "No isolated ETH position. You hold a cross ETH position: /position ETH cross")

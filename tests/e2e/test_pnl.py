@@ -147,3 +147,29 @@ async def test_daily_summary_once_a_day_also_across_a_restart(desk: Desk) -> Non
     desk.clock.advance(24 * 3600)
     await asyncio.sleep(0.5)
     assert len(summaries(desk)) == 1
+
+
+def silent(desk: Desk, message_id: int) -> bool:
+    """True when the sendMessage that carried this message asked for no notification."""
+    (sent,) = [e for e in desk.emulator.events if e.method == "sendMessage"
+               and e.message is not None and e.message.message_id == message_id]  # fmt: skip
+    return sent.params.get("disable_notification") in (True, "true", "True")
+
+
+async def test_the_daily_summary_follows_notify_daily_and_quiet_hours(desk: Desk) -> None:
+    await desk.say("/start")
+    local = datetime.fromtimestamp(desk.clock.time(), UTC)
+    at = (local + timedelta(hours=1)).strftime("%H:%M")
+    await desk.say(f"/daily {at}")
+    await desk.say("/notify daily off")
+    desk.clock.advance(3600 + 60)
+    await asyncio.sleep(1.0)  # several scheduler rounds: due, but switched off
+    assert summaries(desk) == []
+    await desk.say("/notify daily on")
+    quiet = f"{(local - timedelta(hours=1)):%H:%M}-{(local + timedelta(hours=30)):%H:%M}"
+    await desk.say(f"/notify quiet {quiet}")  # the next day's summary falls in quiet hours
+    desk.clock.advance(24 * 3600)
+    since = desk.emulator.mark()
+    summary = await desk.emulator.wait_for_message(
+        ALICE, lambda m: "Daily summary ·" in m.text, 8.0, since=since)
+    assert silent(desk, summary.message_id)

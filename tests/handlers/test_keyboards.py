@@ -33,10 +33,14 @@ def test_confirm_carries_only_the_token():
 
 def test_position_actions_for_isolated_and_cross():
     iso = _labels_and_data(kb.position_actions("PERP_ETH_USDC", MarginMode.ISOLATED))
+    amounts = [(f"Add {n} USDC", f"pm:PERP_ETH_USDC:I:{n}") for n in (25, 50, 100)]
+    closes = [(f"Close {n} %", f"pk:PERP_ETH_USDC:I:{n}") for n in (25, 50, 100)]
     assert iso == [("Add margin", "pa:PERP_ETH_USDC:I"), ("Reduce margin", "pr:PERP_ETH_USDC:I"),
-                   ("Close", "pc:PERP_ETH_USDC:I"), ("Refresh", "pf:PERP_ETH_USDC:I")]
+                   ("Close", "pc:PERP_ETH_USDC:I"), ("Refresh", "pf:PERP_ETH_USDC:I"),
+                   *amounts, *closes]
     cross = _labels_and_data(kb.position_actions("PERP_ETH_USDC", MarginMode.CROSS))
-    assert cross == [("Close", "pc:PERP_ETH_USDC:C"), ("Refresh", "pf:PERP_ETH_USDC:C")]
+    assert cross == [("Close", "pc:PERP_ETH_USDC:C"), ("Refresh", "pf:PERP_ETH_USDC:C"),
+                     *[(f"Close {n} %", f"pk:PERP_ETH_USDC:C:{n}") for n in (25, 50, 100)]]
 
 
 def test_order_cancel_buttons_one_per_order():
@@ -116,3 +120,51 @@ def test_callback_pattern_matches_every_kind_built_here():
     for kind in (kb.APPROVE, kb.DECLINE, *kb.POSITION_KINDS, kb.ORDER_CANCEL, kb.SNOOZE,
                  kb.ALERT_REFRESH):
         assert re.match(kb.CALLBACK_PATTERN, f"{kind}:x")
+
+
+@pytest.mark.parametrize("data", [
+    "pm:PERP_ETH_USDC:I:50", "pk:PERP_ETH_USDC:C:25", "pk:PERP_ETH_USDC:I:100",
+    "po:PERP_SOL_USDC:C", "mn:positions", "mn:menu", "nt:reminders:0", "nt:fills:1", "nq:0",
+])  # fmt: skip
+def test_new_callback_forms_round_trip(data: str) -> None:
+    press = kb.parse_callback(data)
+    assert press is not None and press.data == data
+
+
+@pytest.mark.parametrize("data", [
+    "pm:PERP_ETH_USDC:C:50",  # cross has no own margin to add to
+    "pk:PERP_ETH_USDC:I:101", "pk:PERP_ETH_USDC:I:0", "pm:PERP_ETH_USDC:I:0",
+    "pm:PERP_ETH_USDC:I:1000000", "mn:Positions", "mn:", "nt:reminders:2", "nt:reminders",
+    "nq:1", "pk:eth:I:25",
+])  # fmt: skip
+def test_malformed_new_forms_are_refused(data: str) -> None:
+    assert kb.parse_callback(data) is None
+
+
+def test_the_longest_amount_button_fits_in_64_bytes() -> None:
+    longest = "A" * 48
+    data = kb.CallbackData(kb.POS_CLOSE_PCT, symbol=longest, mode=MarginMode.ISOLATED,
+                           amount=100).data  # fmt: skip
+    assert len(data.encode()) <= kb.MAX_CALLBACK_BYTES
+
+
+def test_notify_toggles_carry_the_state_they_set() -> None:
+    markup = kb.notify_toggles([("fills", "Fills", True), ("daily", "Daily", False)], quiet=True)
+    assert _labels_and_data(markup) == [("Fills: on", "nt:fills:0"), ("Daily: off", "nt:daily:1"),
+                                        ("Quiet hours off", "nq:0")]
+
+
+def test_menu_keyboard_and_the_way_back() -> None:
+    from bot.handlers.menus import keyboards as menu
+
+    items = [menu.MENU_ITEMS[0], menu.MENU_ITEMS[1], menu.MENU_ITEMS[2]]
+    markup = menu.menu_keyboard(items)
+    assert _labels_and_data(markup) == [("Positions", "mn:positions"), ("Balance", "mn:balance"),
+                                        ("Orders", "mn:orders")]
+    assert [len(r) for r in markup.inline_keyboard] == [2, 1]
+    back = menu.with_back(kb.confirm("tok_1234567"))
+    assert _labels_and_data(back)[-1] == ("« Menu", "mn:menu")
+    assert menu.has_back(back) and not menu.has_back(markup) and not menu.has_back(None)
+    assert [i.key for i in menu.available(lambda cmd: cmd != "/risk")][:4] == [
+        "positions", "balance", "orders", "alerts"]
+    assert "risk" not in [i.key for i in menu.available(lambda cmd: cmd != "/risk")]

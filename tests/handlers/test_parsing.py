@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.models import MarginAction, MarginMode, Side
+from bot.domain.notices import NoticeSwitch, QuietHours
 from bot.errors import UserInputError
 from bot.handlers.parsing import (
     OFF,
@@ -94,6 +95,12 @@ VALID = [
     ("/notify", Notify()),
     ("/notify fills off", Notify("fills", False)),
     ("/notify ORDERS On", Notify("orders", True)),
+    ("/notify reminders off", Notify(NoticeSwitch.REMINDERS, False)),
+    ("/notify daily off", Notify(NoticeSwitch.DAILY, False)),
+    ("/notify degraded on", Notify(NoticeSwitch.DEGRADED, True)),
+    ("/notify quiet 23:00-07:00", Notify(quiet=QuietHours(23 * 60, 7 * 60))),
+    ("/notify quiet 22:30 - 6:05", Notify(quiet=QuietHours(22 * 60 + 30, 6 * 60 + 5))),
+    ("/notify QUIET off", Notify(quiet=OFF)),
     ("/status", Status()),
     ("/history", History(10)),
     ("/history 50", History(50)),
@@ -167,10 +174,17 @@ def test_limits_show_flag() -> None:
         ("/snooze eth 15", "needs a unit", "snooze"),
         ("/limits 1 2 3", "too many arguments", "limits"),
         ("/limits -5", "positive", "limits"),
-        ("/notify fills", "say what and on or off", "notify"),
-        ("/notify alerts off", "say what and on or off", "notify"),
-        ("/notify fills maybe", "say what and on or off", "notify"),
-        ("/notify fills off now", "too many arguments", "notify"),
+        ("/notify fills", "say on or off", "notify"),
+        ("/notify alerts off", "say which notices", "notify"),
+        ("/notify fills maybe", "say on or off", "notify"),
+        ("/notify fills off now", "say on or off", "notify"),
+        ("/notify fills off now or later", "too many arguments", "notify"),
+        ("/notify quiet", "HH:MM-HH:MM", "notify"),
+        ("/notify quiet 23:00", "HH:MM-HH:MM", "notify"),
+        ("/notify quiet 23:00-23:00", "start and end different", "notify"),
+        ("/notify quiet 24:00-07:00", "HH:MM-HH:MM", "notify"),
+        ("/notify quiet 23:00-07:60", "HH:MM-HH:MM", "notify"),
+        ("/notify quiet ２３:00-07:00", "HH:MM-HH:MM", "notify"),
         ("/history 0", "between 1 and 50", "history"),
         ("/history 51", "between 1 and 50", "history"),
         ("/history ten", "whole number", "history"),
@@ -197,7 +211,7 @@ def test_not_a_command(text: str) -> None:
 def test_usage_has_one_example_per_command_and_covers_every_parser() -> None:
     for name, line in USAGE.items():
         assert line.startswith(f"/{name}")
-        no_example = ("start", "positions", "balance", "status")
+        no_example = ("start", "positions", "balance", "status", "menu")
         assert "e.g. /" in line or name in no_example
     for name in USAGE:  # every documented command parses (its example, or bare)
         example = USAGE[name].split("e.g. ", 1)[1] if "e.g. " in USAGE[name] else f"/{name}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.domain.symbols import base_of
 from bot.errors import ExchangeError
 from bot.handlers import keyboards, render
 from bot.handlers.alerts.commands import settings_changed
@@ -25,6 +26,8 @@ from bot.services.desk.books import recent_entries
 
 HISTORY_PATIENCE = 0.5  # seconds /history waits for audit lines still being written
 
+POSITION_BUTTONS = 24  # /positions opens at most this many cards by button (8 rows of 3)
+
 
 async def start(c: Ctx, cmd: Start) -> None:
     s = c.services
@@ -44,7 +47,9 @@ async def help_(c: Ctx, cmd: Help) -> None:
 
 
 async def positions(c: Ctx, cmd: Positions) -> None:
-    await c.reply(render.positions(await c.services.trading.positions()))
+    views = await c.services.trading.positions()
+    keys = [(v.position.symbol, v.position.margin_mode) for v in views][:POSITION_BUTTONS]
+    await c.reply(render.positions(views), keyboards.position_list(keys, base_of))
 
 
 async def position(c: Ctx, cmd: PositionShow) -> None:

@@ -1,4 +1,4 @@
-"""Fill and order notices, and the /notify reply, as Telegram HTML (every value escaped). Pure."""
+"""Fill and order notices, as Telegram HTML (every value escaped). Pure."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from bot.domain.fills import FillNotice, NoticeKind
 from bot.domain.models import MarginMode, MarketInfo, Position
-from bot.domain.records import ChatSettings
 from bot.domain.symbols import base_of
 from bot.handlers import fmt
 from bot.handlers.fmt import esc
@@ -79,18 +78,3 @@ def _position_line(pos: Position | None, market: MarketInfo | None, base: str) -
     liq = f", est. liq {fmt.price(pos.est_liq_price, market)}" if pos.est_liq_price else ""
     return (f"Position now: {fmt.side_qty(pos.position_qty, market)} {base} "
             f"@ {fmt.price(pos.average_open_price, market)}{liq}.")
-
-
-def notify_settings(chat: ChatSettings, changed: bool = False) -> str:
-    """/notify: which notices this chat gets."""
-    def onoff(value: bool) -> str:
-        return "on" if value else "off"
-
-    head = "✅ Notifications updated." if changed else "<b>Notifications</b>"
-    return "\n".join([
-        head,
-        f"Fills of orders (audible): <b>{onoff(chat.notify_fills)}</b>",
-        f"Orders cancelled or rejected by the exchange, liquidation trades: "
-        f"<b>{onoff(chat.notify_orders)}</b>",
-        "<i>Change with /notify fills off · /notify orders on</i>",
-    ])

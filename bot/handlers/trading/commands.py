@@ -58,12 +58,19 @@ async def buy_sell(c: Ctx, cmd: BuySell) -> None:
 
 
 async def close(c: Ctx, cmd: Close) -> None:
+    await close_card(c, cmd)
+
+
+async def close_card(c: Ctx, cmd: Close) -> str:
+    """Draw the confirmation card of a close (/close and the position card's Close N %
+    buttons alike); returns its approval token."""
     mode = await c.services.modes.resolve(c.chat_id, cmd.symbol, cmd.mode)
     quote = await c.services.trading.quote_close(
         cmd.symbol, cmd.percent, mode, defaulted=cmd.mode is None
     )
     approval = await c.services.approvals.for_order(c.chat_id, c.user_id, quote)
     await c.reply(cards.close_card(quote), keyboards.confirm(approval.token))
+    return approval.token
 
 
 async def cancel(c: Ctx, cmd: Cancel) -> None:
@@ -79,9 +86,16 @@ async def cancel_all(c: Ctx, cmd: CancelAll) -> None:
 
 
 async def margin(c: Ctx, cmd: MarginChange) -> None:
+    await margin_card(c, cmd)
+
+
+async def margin_card(c: Ctx, cmd: MarginChange) -> str:
+    """Draw the confirmation card of a margin change (/margin and the position card's Add N
+    USDC buttons alike), capped by the symbol's /budget; returns its approval token."""
     amount, note = await cap_margin_add(c, cmd.action, cmd.symbol, cmd.amount)  # /budget
     quote = await c.services.margin.quote(cmd.action, cmd.symbol, amount)
     if note is not None:
         quote = replace(quote, note=note)
     approval = await c.services.approvals.for_margin(c.chat_id, c.user_id, quote)
     await c.reply(cards.margin_card(quote), keyboards.confirm(approval.token))
+    return approval.token

@@ -129,6 +129,14 @@ class ApprovalService:
             self._timings.margin_approval_ttl, amount=quote.amount,
         )
 
+    async def still_open(self, token: str) -> Approval | None:
+        """The approval while its card can still be confirmed (pending, not expired); read on
+        the writer thread, so a card created just before is seen."""
+        found = await self._db.write(self._store.get, token)
+        if found is None or found.state != "pending" or found.expires_at <= self._clock.time():
+            return None
+        return found
+
     async def cancel(self, token: str, user_id: int, chat_id: int) -> ClaimFailure | None:
         """Decline a card; None when it was cancelled, else why not."""
         now = self._clock.time()
